@@ -1,0 +1,59 @@
+"""Discovery of what the stages plug into the kernel, through entry points.
+
+``bounceback.commands``: each entry point is a callable ``register(subparsers)`` adding CLI commands.
+``bounceback.jobs``: each entry point is a callable returning a list of `JobSpec` for the scheduler.
+The kernel never imports a stage by name: it only loads what is declared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+log = logging.getLogger(__name__)
+COMMANDS_GROUP = "bounceback.commands"
+JOBS_GROUP = "bounceback.jobs"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job: run ``func`` every ``interval_seconds`` (or ``module`` as a subprocess)."""
+
+    name: str
+    interval_seconds: float
+    func: Callable[..., dict[str, Any] | None] | None = None
+    module: str | None = None
+    args: tuple[str, ...] = ()
+    timeout_seconds: float | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def _entry_points(group: str) -> list[EntryPoint]:
+    return sorted(entry_points(group=group), key=lambda ep: ep.name)
+
+
+def register_commands(subparsers: argparse._SubParsersAction[Any]) -> list[str]:
+    """Let every installed stage add its subcommands; returns the plugin names loaded."""
+    loaded = []
+    for ep in _entry_points(COMMANDS_GROUP):
+        try:
+            register = ep.load()
+        except Exception as exc:  # a broken plugin must not take the whole CLI down
+            log.error("cannot load command plugin %s (%s): %s", ep.name, ep.value, exc)
+            continue
+        register(subparsers)
+        loaded.append(ep.name)
+    return loaded
+
+
+def discover_jobs(settings: Any) -> list[JobSpec]:
+    """Every job the installed stages declare, given the settings."""
+    jobs: list[JobSpec] = []
+    for ep in _entry_points(JOBS_GROUP):
+        factory = ep.load()
+        jobs.extend(factory(settings))
+    return jobs

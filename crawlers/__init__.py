@@ -1,0 +1,1 @@
+"""bounceback's crawlers stage."""
