@@ -42,6 +42,9 @@ def register_commands(subparsers: argparse._SubParsersAction[Any]) -> list[str]:
     for ep in _entry_points(COMMANDS_GROUP):
         try:
             register = ep.load()
+        except ModuleNotFoundError as exc:
+            log.debug("command plugin %s not available: %s", ep.name, exc)
+            continue
         except Exception as exc:  # a broken plugin must not take the whole CLI down
             log.error("cannot load command plugin %s (%s): %s", ep.name, ep.value, exc)
             continue
@@ -54,6 +57,10 @@ def discover_jobs(settings: Any) -> list[JobSpec]:
     """Every job the installed stages declare, given the settings."""
     jobs: list[JobSpec] = []
     for ep in _entry_points(JOBS_GROUP):
-        factory = ep.load()
+        try:
+            factory = ep.load()
+        except Exception as exc:  # a stage that is not installed or broken: say so, run the rest
+            log.error("cannot load job plugin %s (%s): %s", ep.name, ep.value, exc)
+            continue
         jobs.extend(factory(settings))
     return jobs
