@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from bounceback import plugins
 from bounceback.commands import db_cmd, mentions_cmd, sources_cmd, users_cmd, watches_cmd
@@ -51,8 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 1)
     except IntegrityError as exc:
         return _fail(f"refused by the database: {str(exc.orig).splitlines()[0]}", 1)
-    except OperationalError as exc:
-        return _fail(f"database error: {str(exc.orig).splitlines()[0]}", 1)
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).splitlines()[0]
+        if "no such table" in reason or "does not exist" in reason:
+            reason += " (run `bounceback db upgrade` first)"
+        return _fail(f"database error: {reason}", 1)
     except KeyboardInterrupt:
         return 130
     return int(result or 0)
