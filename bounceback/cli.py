@@ -12,7 +12,16 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from bounceback import plugins
-from bounceback.commands import db_cmd, mentions_cmd, sources_cmd, users_cmd, watches_cmd
+from bounceback.commands import (
+    db_cmd,
+    mentions_cmd,
+    retention_cmd,
+    run_cmd,
+    sources_cmd,
+    status_cmd,
+    users_cmd,
+    watches_cmd,
+)
 from bounceback.errors import BouncebackError
 from bounceback.logs import configure_logging
 from bounceback.settings import describe_validation_error, get_settings
@@ -31,7 +40,8 @@ def build_parser() -> Parser:
     parser.add_argument("--log-format", choices=["text", "json"], help="log line format")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    for module in (db_cmd, sources_cmd, watches_cmd, users_cmd, mentions_cmd):
+    kernel = (db_cmd, sources_cmd, watches_cmd, users_cmd, mentions_cmd, run_cmd, status_cmd, retention_cmd)
+    for module in kernel:
         module.register(sub)
     plugins.register_commands(sub)
     return parser

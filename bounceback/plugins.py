@@ -8,6 +8,7 @@ The kernel never imports a stage by name: it only loads what is declared.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ def register_commands(subparsers: argparse._SubParsersAction[Any]) -> list[str]:
 
 
 def discover_jobs(settings: Any) -> list[JobSpec]:
-    """Every job the installed stages declare, given the settings."""
+    """Every job the installed stages declare, given the settings, plus ``settings.extra_jobs``."""
     jobs: list[JobSpec] = []
     for ep in _entry_points(JOBS_GROUP):
         try:
@@ -63,4 +64,7 @@ def discover_jobs(settings: Any) -> list[JobSpec]:
             log.error("cannot load job plugin %s (%s): %s", ep.name, ep.value, exc)
             continue
         jobs.extend(factory(settings))
+    for ref in filter(None, (r.strip() for r in str(getattr(settings, "extra_jobs", "")).split(","))):
+        module, _, attr = ref.partition(":")
+        jobs.extend(getattr(importlib.import_module(module), attr or "jobs")(settings))
     return jobs

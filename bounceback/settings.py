@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     # scheduler
     tick_seconds: int = Field(default=60, ge=1)
     lease_seconds: int = Field(default=30, ge=3)
+    extra_jobs: str = ""  # "module:callable,…" job factories beside the entry points (tests, local jobs)
 
     # dashboard
     session_minutes: int = Field(default=480, ge=5)

@@ -133,6 +133,7 @@ class Mention(MentionPublic, table=True):
     resolved_by: str | None = Field(default=None, max_length=150)
     outcome: str | None = Field(default=None, max_length=32)
     follow_up_at: datetime | None = _when()
+    purged_at: datetime | None = _when()  # text and author details erased (retention or `forget`)
     version: int = 1
 
 

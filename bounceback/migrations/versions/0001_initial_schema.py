@@ -192,6 +192,7 @@ def upgrade() -> None:
     sa.Column('resolved_by', sqlmodel.sql.sqltypes.AutoString(length=150), nullable=True),
     sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('follow_up_at', bounceback.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('purged_at', bounceback.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['author.id'], ),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
