@@ -1,5 +1,6 @@
 """Three `bounceback run` processes against one database: one leads, the others stand by."""
 
+import itertools
 import signal
 import time
 
@@ -25,7 +26,7 @@ def test_three_schedulers_run_each_job_once_per_tick_and_a_standby_takes_over(bb
         wait_for(lambda: len(job_runs("fixture-tick")) >= 6, 40, "six ticks of the test job")
         runs = job_runs("fixture-tick")
         assert len({r.holder for r in runs}) == 1, "only the leader runs jobs"
-        gaps = [(b.started_at - a.started_at).total_seconds() for a, b in zip(runs, runs[1:])]
+        gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(runs)]
         assert min(gaps) > 0.5, f"two runs in one tick: {gaps}"
         old = runs[0].holder
         leader = next(p for p in procs if p.pid == _pid(old))
@@ -45,7 +46,7 @@ def test_three_schedulers_run_each_job_once_per_tick_and_a_standby_takes_over(bb
         time.sleep(2.5)  # let the new leader run a few ticks: still one runner per tick
         after = [r for r in job_runs("fixture-tick") if r.holder != old]
         assert len({r.holder for r in after}) == 1
-        gaps = [(b.started_at - a.started_at).total_seconds() for a, b in zip(after, after[1:])]
+        gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(after)]
         assert not gaps or min(gaps) > 0.5, gaps
         with get_engine().connect() as conn:
             holder = conn.execute(select(Lease.__table__.c.holder)).scalar_one()
