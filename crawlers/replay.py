@@ -121,6 +121,8 @@ class ReplayHandler(BaseHTTPRequestHandler):
             return self._send(200, page.encode(), "text/html; charset=utf-8")
         if path == "/alerts/feeds/1/1" or path == "/news/feed.xml":
             return self._feed(data, "alerts" if path.startswith("/alerts") else "news", base)
+        if path == "/demo/sources.json":  # what `bounceback demo` registers (the kernel cannot import us)
+            return self._json(200, demo_sources(base))
         if path == "/":
             return self._send(200, _index(base).encode(), "text/html; charset=utf-8")
         return self._json(404, {"error": "Not Found"})
