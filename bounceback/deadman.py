@@ -104,12 +104,13 @@ def _raise(engine: Engine, row: Any, since: datetime, missed_intervals: int, now
             attempts=0,
         )
         .on_conflict_do_nothing(index_elements=[AL.c.dedup_key])
+        .returning(AL.c.id)
     )
     with engine.begin() as conn:
         conn.execute(
             update(S).where(S.c.id == row.id, S.c.incomplete_since.is_(None)).values(incomplete_since=since)
         )
-        inserted = conn.execute(stmt).rowcount
+        inserted = conn.execute(stmt).first() is not None
     if inserted:
         log.warning("dead-man: %s", message, extra={"source_id": row.id, "alert": "ops"})
-    return int(inserted or 0)
+    return int(inserted)
