@@ -1,0 +1,298 @@
+"""The outbox: `Alert` rows written in the transaction of the change that caused them.
+
+`enqueue` inserts with ``ON CONFLICT (dedup_key) DO NOTHING``: the dedup key (mention or incident,
+rule, channel) makes raising the same alert twice a no-op, so every producer may simply retry.
+
+Producers outside this package cannot import it; they meet it in the database. A stage that wants
+alerts in its OWN transaction inserts a request row, which `evaluate` routes through the rules::
+
+    INSERT INTO alert (dedup_key, kind, mention_id, status, attempts, next_attempt_at, payload, created_at)
+    VALUES ('request:mention:42', 'request', 42, 'pending', 0, CURRENT_TIMESTAMP, '{}', CURRENT_TIMESTAMP)
+    ON CONFLICT (dedup_key) DO NOTHING
+
+Stages that only set ``mention.status='open'`` and ``flagged_at`` need nothing: `evaluate` also scans
+newly flagged mentions (from a stored watermark, with an overlap for late commits).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from alerts.message import EXCERPT_CHARS, clean_text, item_link
+from alerts.rules import Conditions, active_rules
+from alerts.sql import AL, APP, AU, INC, SRC, WA, M
+from alerts.storm import group_key
+from bounceback.db import get_engine
+from bounceback.lifecycle import log_activity
+from bounceback.settings import Settings, get_settings
+from bounceback.types import ActivityAction, utcnow
+
+CURSOR_KEY = "alerts.flagged_cursor"
+INCIDENT_CURSOR_KEY = "alerts.incident_cursor"
+OVERLAP = timedelta(minutes=15)  # re-read this far behind the watermark: late commits are not missed
+FIRST_LOOKBACK = timedelta(hours=24)  # on the first run, alert on flags of the last day only
+BATCH = 500
+ALERTABLE = ("open", "reopened", "escalated")
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    dedup_key: str,
+    channel_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    rule_id: int | None = None,
+    mention_id: int | None = None,
+    incident_id: int | None = None,
+    group: str | None = None,
+    severity: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Insert one pending alert in the caller's transaction; False if its dedup key already exists."""
+    now = now or utcnow()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(AL)
+        .values(
+            dedup_key=dedup_key,
+            channel_id=channel_id,
+            rule_id=rule_id,
+            kind=kind,
+            mention_id=mention_id,
+            incident_id=incident_id,
+            group_key=group,
+            severity=severity,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            payload=payload,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+    )
+    return bool(conn.execute(stmt).rowcount)
+
+
+def mention_query() -> Any:
+    """Mentions joined with what a message shows (source, author, watch, incident)."""
+    return (
+        select(
+            M,
+            SRC.c.name.label("source_name"),
+            SRC.c.kind.label("source_kind"),
+            AU.c.handle.label("author_handle"),
+            AU.c.display_name.label("author_name"),
+            AU.c.followers.label("followers"),
+            WA.c.name.label("watch_name"),
+            INC.c.title.label("incident_title"),
+        )
+        .join(SRC, SRC.c.id == M.c.source_id)
+        .outerjoin(AU, AU.c.id == M.c.author_id)
+        .outerjoin(WA, WA.c.id == M.c.watch_id)
+        .outerjoin(INC, INC.c.id == M.c.incident_id)
+    )
+
+
+def mention_payload(row: Any, dashboard_url: str) -> dict[str, Any]:
+    """The snapshot an alert carries about one mention (see `alerts.message`)."""
+    author = row.author_handle or ""
+    if row.author_name and row.author_name != author:
+        author = f"{row.author_name} (@{author})" if author else row.author_name
+    return {
+        "mention_id": row.id,
+        "severity": row.severity,
+        "source": row.source_name,
+        "source_kind": row.source_kind,
+        "source_id": row.source_id,
+        "watch": row.watch_name,
+        "author": clean_text(author, 200),
+        "reach": row.reach if row.reach is not None else row.followers,
+        "title": clean_text(row.title, 300) or None,
+        "excerpt": clean_text(row.text, EXCERPT_CHARS),
+        "reasons": [clean_text(r, 200) for r in (row.flag_reasons or [])],
+        "sentiment": row.sentiment,
+        "confidence": row.confidence,
+        "rating": row.rating,
+        "viral_score": row.viral_score,
+        "accelerating": bool(row.accelerating),
+        "priority": row.priority,
+        "url": row.url,
+        "link": item_link(dashboard_url, row.id),
+        "incident_id": row.incident_id,
+        "incident_title": clean_text(row.incident_title, 300) or None,
+        "sla_due_at": row.sla_due_at.isoformat() if row.sla_due_at else None,
+    }
+
+
+def alert_mention(
+    conn: Connection,
+    row: Any,
+    rules: list[tuple[int, str, int, Conditions]],
+    *,
+    kind: str,
+    settings: Settings,
+    now: datetime,
+    actor: str = "alerts",
+) -> int:
+    """Raise the alerts ``rules`` ask for about one mention, plus one `Activity`; returns how many."""
+    payload = mention_payload(row, settings.dashboard_url)
+    made: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for rule_id, rule_name, channel_id, conditions in rules:
+        if channel_id in seen or not conditions.matches(payload):
+            continue  # the first matching rule (by id) speaks for its channel: one message per channel
+        seen.add(channel_id)
+        key = f"{kind}:mention:{row.id}:rule:{rule_id}:channel:{channel_id}"
+        if enqueue(
+            conn,
+            dedup_key=key,
+            channel_id=channel_id,
+            rule_id=rule_id,
+            kind=kind,
+            mention_id=row.id,
+            incident_id=row.incident_id,
+            group=group_key(row.incident_id, row.source_id),
+            severity=row.severity,
+            payload={**payload, "rule": rule_name},
+            now=now,
+        ):
+            made.append({"rule": rule_name, "channel_id": channel_id})
+    if made:
+        log_activity(conn, ActivityAction.alerted, actor, mention_id=row.id, details={"alerts": made})
+    return len(made)
+
+
+def _cursor(conn: Connection, key: str) -> datetime | None:
+    value = conn.execute(select(APP.c.value).where(APP.c.key == key)).scalar_one_or_none()
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _set_cursor(conn: Connection, key: str, when: datetime, now: datetime) -> None:
+    table = APP
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).values(key=key, value=when.isoformat(), updated_at=now, updated_by="alerts")
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"value": when.isoformat(), "updated_at": now}
+        )
+    )
+
+
+def evaluate(
+    engine: Engine | None = None, settings: Settings | None = None, now: datetime | None = None
+) -> dict[str, int]:
+    """Turn new flags, new incidents and request rows into alerts; idempotent. Returns counts."""
+    engine, settings, now = engine or get_engine(), settings or get_settings(), now or utcnow()
+    counts = {"mentions": 0, "alerts": 0, "incidents": 0, "requests": 0}
+    with engine.begin() as conn:
+        rules = active_rules(conn, "flagged")
+        cursor = _cursor(conn, CURSOR_KEY)
+    start = (cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK
+    after: tuple[datetime, int] = (start, 0)
+    newest = cursor
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                mention_query()
+                .where(
+                    M.c.flagged_at.is_not(None),
+                    M.c.status.in_(ALERTABLE),
+                    or_(M.c.flagged_at > after[0], and_(M.c.flagged_at == after[0], M.c.id > after[1])),
+                )
+                .order_by(M.c.flagged_at, M.c.id)
+                .limit(BATCH)
+            ).all()
+            for row in rows:
+                counts["alerts"] += alert_mention(
+                    conn, row, rules, kind="mention", settings=settings, now=now
+                )
+            counts["mentions"] += len(rows)
+            if rows:
+                after = (rows[-1].flagged_at, rows[-1].id)
+                newest = max(newest or after[0], after[0])
+                _set_cursor(conn, CURSOR_KEY, newest, now)
+            elif cursor is None:
+                _set_cursor(conn, CURSOR_KEY, now - OVERLAP, now)
+        if len(rows) < BATCH:
+            break
+    counts["requests"], routed = _route_requests(engine, rules, settings, now)
+    counts["alerts"] += routed
+    counts["incidents"] = _incidents(engine, settings, now)
+    return counts
+
+
+def _route_requests(
+    engine: Engine, rules: list[tuple[int, str, int, Conditions]], settings: Settings, now: datetime
+) -> tuple[int, int]:
+    """Route request rows (inserted by other stages) through the flag rules, in one transaction each batch."""
+    done = alerts = 0
+    with engine.begin() as conn:
+        requests = conn.execute(
+            select(AL.c.id, AL.c.mention_id)
+            .where(AL.c.kind == "request", AL.c.status == "pending")
+            .limit(BATCH)
+        ).all()
+        ids = {r.mention_id: r.id for r in requests if r.mention_id is not None}
+        if ids:
+            for row in conn.execute(mention_query().where(M.c.id.in_(list(ids)))).all():
+                alerts += alert_mention(conn, row, rules, kind="mention", settings=settings, now=now)
+        for req in requests:
+            conn.execute(
+                update(AL)
+                .where(AL.c.id == req.id)
+                .values(status="sent", sent_at=now, last_error="routed by the rules")
+            )
+            done += 1
+    return done, alerts
+
+
+def _incidents(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Alerts for incidents opened since the incident watermark (rules with event ``incident``)."""
+    made = 0
+    table = INC
+    with engine.begin() as conn:
+        rules = active_rules(conn, "incident")
+        cursor = _cursor(conn, INCIDENT_CURSOR_KEY)
+        start = (cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK
+        rows = conn.execute(
+            select(table)
+            .where(table.c.opened_at > start, table.c.status == "open")
+            .order_by(table.c.opened_at)
+            .limit(BATCH)
+        ).all()
+        for inc in rows:
+            payload = {
+                "incident_id": inc.id,
+                "incident_title": clean_text(inc.title, 300),
+                "severity": inc.severity,
+                "mention_count": inc.mention_count,
+                "keywords": list(inc.keywords or [])[:10],
+                "reasons": list(inc.keywords or [])[:10],
+            }
+            for rule_id, rule_name, channel_id, conditions in rules:
+                if not conditions.matches(payload):
+                    continue
+                made += enqueue(
+                    conn,
+                    dedup_key=f"incident:{inc.id}:rule:{rule_id}:channel:{channel_id}",
+                    channel_id=channel_id,
+                    rule_id=rule_id,
+                    kind="incident",
+                    incident_id=inc.id,
+                    group=None,
+                    severity=inc.severity,
+                    payload={**payload, "rule": rule_name},
+                    now=now,
+                )
+        newest = max([r.opened_at for r in rows], default=None)
+        if newest is not None:
+            _set_cursor(conn, INCIDENT_CURSOR_KEY, max(newest, cursor) if cursor else newest, now)
+        elif cursor is None:
+            _set_cursor(conn, INCIDENT_CURSOR_KEY, now - OVERLAP, now)
+    return made

@@ -1,0 +1,1 @@
+"""Rendering a `Notice` for each channel, with that channel's escaping of hostile scraped text."""

@@ -1,0 +1,150 @@
+"""Real local peers for the alerts tests: a scripted HTTP server and an aiosmtpd SMTP server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int | None  # None: the server never answered (hang)
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Action:
+    """What the server does with one request."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b"ok"
+    hang: float = 0.0  # hold the connection this long, then close it without answering
+    block: threading.Event | None = None  # record, then wait for this event before answering
+
+
+class ScriptedHTTPServer:
+    """ThreadingHTTPServer on port 0; ``mode`` (or a queue of actions) decides each answer."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: list[Received] = []
+        self.queue: list[Action] = []
+        self.default = Action()
+        self.got_request = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with server.lock:
+                    action = server.queue.pop(0) if server.queue else server.default
+                    record = Received(self.path, dict(self.headers.items()), body,
+                                      None if action.hang else action.status)
+                    server.received.append(record)
+                server.got_request.set()
+                if action.hang:
+                    time.sleep(action.hang)
+                    self.close_connection = True
+                    return
+                if action.block is not None:
+                    action.block.wait(30)
+                try:
+                    self.send_response(action.status)
+                    for k, v in action.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(action.body)))
+                    self.end_headers()
+                    self.wfile.write(action.body)
+                except OSError:
+                    record.status = None  # the client was gone: it never heard the answer
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def set(self, status: int = 200, **kw: Any) -> None:
+        with self.lock:
+            self.default = Action(status=status, **kw)
+
+    def then(self, *actions: Action) -> None:
+        with self.lock:
+            self.queue.extend(actions)
+
+    def answered(self, status: int = 200) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.status == status]
+
+    def delivered_keys(self) -> Counter[str]:
+        """How often each dedup key reached the server in a request it answered 2xx."""
+        keys: Counter[str] = Counter()
+        for r in self.answered(200):
+            keys.update(r.json["dedup_keys"])
+        return keys
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SMTPPeer:
+    """aiosmtpd on a free local port; keeps every message; optional login (user, password)."""
+
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        peer = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                peer.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                msg = message_from_bytes(envelope.original_content, policy=policy.default)
+                peer.messages.append(msg)  # type: ignore[arg-type]
+                return "250 OK"
+
+        def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+            ok = (isinstance(auth_data, LoginPassword) and credentials is not None
+                  and (auth_data.login.decode(), auth_data.password.decode()) == credentials)
+            return AuthResult(success=ok, handled=False)
+
+        self.port = free_port()
+        kwargs: dict[str, Any] = {}
+        if credentials:
+            kwargs = {"authenticator": authenticator, "auth_require_tls": False}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller.start()
+
+    def close(self) -> None:
+        self.controller.stop()
