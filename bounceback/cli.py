@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from bounceback import plugins
 from bounceback.commands import (
     db_cmd,
+    demo_cmd,
     mentions_cmd,
     retention_cmd,
     run_cmd,
@@ -40,7 +41,17 @@ def build_parser() -> Parser:
     parser.add_argument("--log-format", choices=["text", "json"], help="log line format")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    kernel = (db_cmd, sources_cmd, watches_cmd, users_cmd, mentions_cmd, run_cmd, status_cmd, retention_cmd)
+    kernel = (
+        db_cmd,
+        sources_cmd,
+        watches_cmd,
+        users_cmd,
+        mentions_cmd,
+        run_cmd,
+        status_cmd,
+        retention_cmd,
+        demo_cmd,
+    )
     for module in kernel:
         module.register(sub)
     plugins.register_commands(sub)

@@ -22,12 +22,15 @@ WORKER_PREFIX = "worker:"
 
 
 def find_job(name: str, settings: Settings) -> JobSpec:
-    """The stage job called ``name`` (found through the ``bounceback.jobs`` entry points)."""
+    """The job ``name`` or ``<stage>.<name>``, found through the ``bounceback.jobs`` entry points."""
     specs = {spec.name: spec for spec in discover_jobs(settings)}
-    if name not in specs:
-        known = ", ".join(sorted(specs)) or "none (is a stage installed?)"
-        raise NotFound(f"no job named {name!r}; installed jobs: {known}")
-    return specs[name]
+    if name in specs:
+        return specs[name]
+    suffixed = [spec for key, spec in specs.items() if key.endswith("." + name)]
+    if len(suffixed) == 1:
+        return suffixed[0]
+    known = ", ".join(sorted(specs)) or "none (is a stage installed?)"
+    raise NotFound(f"no job named {name!r}; installed jobs: {known}")
 
 
 def run_worker(
