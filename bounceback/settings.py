@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     crawl_timeout_seconds: int = Field(default=600, ge=5)
     crawl_max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     crawl_max_pages: int = Field(default=10, ge=1)
+    crawl_delay_seconds: float = Field(default=1.0, ge=0.0)  # least gap between requests to one host
+    crawl_parallel: int = Field(default=2, ge=1, le=32)  # crawls the scheduler runs at once
+    bluesky_identifier: str = ""  # handle or e-mail for an app password (searchPosts may need one)
+    bluesky_app_password: SecretStr = SecretStr("")
     deadman_missed_intervals: int = Field(default=3, ge=1)
 
     # sentiment

@@ -1,0 +1,358 @@
+"""The shared spider base: a source's params and state, paging, incremental stop, error recording.
+
+How a spider subclasses it (one small file per source, ``name`` == file name == source kind)::
+
+    class RedditSpider(SourceSpider):
+        name = "reddit"
+        default_base_url = "https://www.reddit.com"
+
+        def first_requests(self) -> Iterable[Request]:
+            yield self.request(self.url("/search.json", q=self.param("query"), sort="new"), self.parse)
+
+        def parse(self, response: Response) -> Iterator[Any]:
+            data = self.json(response)            # None (error recorded) when not valid JSON
+            if data is None:
+                return
+            records = dig(data, "data", "children")   # None when the layout is not what we expect
+            yield from self.page(response, records, self.to_item, next_request=...)
+
+        def to_item(self, record: Any) -> MentionItem | None:   # None = skip on purpose
+            return MentionItem(source_id=self.source_id, external_id=..., text=..., ...)
+
+What the base does for every spider:
+
+- ``self.params`` is the Source row's params; ``self.base_url`` is the ``base_url`` param when given
+  (tests and the demo point a spider at a local server) else ``default_base_url``; ``self.url(path,
+  **query)`` joins the two.
+- ``self.request(...)`` adds the errback that records HTTP errors (after retries), refused URLs,
+  robots.txt refusals, timeouts and oversize responses in ``self.report.errors``.
+- ``self.page(...)`` converts each record with ``to_item`` (``self.ref(pointer)`` then names the
+  page being parsed, for ``MentionItem.raw_ref``) (an exception there is a parse failure
+  recorded with its reason; the other records go on), reports "0 items parsed from a non-empty page"
+  as a ``layout`` error, and follows ``next_request`` unless the page reached an item already seen
+  by an earlier successful crawl (``Source.state``) or the page budget (``crawl_max_pages``).
+- ``self.next_state()`` is what run.py saves in ``Source.state`` after a successful crawl (newest
+  published time and recent ids per stream, plus anything a spider put in ``self.state_updates``,
+  such as an ETag). A crawl that failed, timed out or was killed leaves the state as it was, so the
+  next crawl walks the same pages again and the upsert makes that harmless.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
+from w3lib.html import remove_tags, replace_entities
+
+from bounceback.sources import get_source
+from crawlers.items import MentionItem
+
+MAX_ERRORS_KEPT = 50
+RECENT_IDS_KEPT = 200
+DEFAULT_STREAM = "default"
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did: pages fetched, item counts (the pipeline fills those) and errors."""
+
+    pages: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    parked: int = 0
+    filtered: int = 0
+    skipped: int = 0
+    parse_failures: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors_dropped: int = 0
+
+    def error(self, kind: str, reason: str, url: str | None = None) -> None:
+        """Record one error (kind: http, refused, robots, network, timeout, oversize, parse, layout)."""
+        if len(self.errors) >= MAX_ERRORS_KEPT:
+            self.errors_dropped += 1
+            return
+        entry: dict[str, Any] = {"kind": kind, "reason": reason[:1000]}
+        if url:
+            entry["url"] = url[:500]
+        self.errors.append(entry)
+
+    def kinds(self) -> set[str]:
+        """The kinds of error seen."""
+        return {e["kind"] for e in self.errors}
+
+
+def dig(data: Any, *path: str | int) -> Any:
+    """``data[p0][p1]…`` or None when any step is missing or of the wrong type."""
+    for step in path:
+        if isinstance(step, int) and isinstance(data, list) and -len(data) <= step < len(data):
+            data = data[step]
+        elif isinstance(step, str) and isinstance(data, dict):
+            data = data.get(step)
+        else:
+            return None
+    return data
+
+
+def html_text(value: str | None) -> str:
+    """Plain text of an HTML fragment: paragraphs and breaks become newlines, entities decoded."""
+    if not value:
+        return ""
+    text = value.replace("<br>", "\n").replace("<br/>", "\n").replace("<br />", "\n")
+    text = text.replace("</p>", "\n\n").replace("<p>", "\n\n")
+    text = replace_entities(remove_tags(text))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A timezone-aware UTC time from an ISO 8601 string or epoch seconds; None if unparseable."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(float(value), UTC)
+        text = str(value).strip().replace("Z", "+00:00")
+        when = datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def as_int(value: Any) -> int | None:
+    """An int from a count field, or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of every bounceback spider; see the module docstring for how to subclass it."""
+
+    name = "source"
+    default_base_url: ClassVar[str] = ""
+
+    def __init__(self, source_id: int | str, run_id: int | str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        source = get_source(int(source_id))
+        self.source_id: int = int(source_id)
+        self.run_id = int(run_id) if run_id not in (None, "") else None
+        self.source_kind: str = source.kind
+        self.params: dict[str, Any] = dict(source.params or {})
+        self.prior_state: dict[str, Any] = dict(source.state or {})
+        self.state_updates: dict[str, Any] = {}
+        self.base_url: str = str(self.params.get("base_url") or self.default_base()).rstrip("/")
+        self.report = CrawlReport()
+        self._streams: dict[str, dict[str, Any]] = {}
+        self.current_response: Response | None = None  # the page `page()` is converting
+
+    # --- for subclasses -----------------------------------------------------------------------
+
+    def default_base(self) -> str:
+        """The platform's base URL when the source gives no ``base_url`` (override if it varies)."""
+        return self.default_base_url
+
+    def first_requests(self) -> Iterable[Request]:
+        """The crawl's first request(s); every spider implements this."""
+        raise NotImplementedError
+
+    def param(self, name: str, default: str = "") -> str:
+        """A source parameter as a stripped string."""
+        value = self.params.get(name)
+        return default if value is None else str(value).strip()
+
+    def url(self, path: str, **query: Any) -> str:
+        """``base_url + path`` with the non-empty ``query`` values URL-encoded."""
+        pairs = {k: v for k, v in query.items() if v not in (None, "")}
+        return self.base_url + path + ("?" + urlencode(pairs) if pairs else "")
+
+    def request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> Request:
+        """A Request whose failures are recorded in the crawl report."""
+        return Request(url, callback=callback, errback=self.on_error, **kwargs)
+
+    def json(self, response: Response) -> Any:
+        """The response body as JSON, or None after recording a parse error (the crawl goes on)."""
+        try:
+            return json.loads(response.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.report.pages += 1
+            self.report.error("parse", f"malformed JSON: {exc}", response.url)
+            self.logger.warning("malformed JSON at %s: %s", response.url, exc)
+            return None
+
+    def ref(self, where: Response | str, pointer: str | None = None) -> str:
+        """A raw payload reference: page URL + ``#`` + a JSON pointer or anchor.
+
+        ``ref(response, pointer)`` names that response; ``ref(pointer)`` the page `page()` is parsing.
+        """
+        if isinstance(where, str):
+            response, pointer = self.current_response, where
+        else:
+            response = where
+        url = response.url if response is not None else self.base_url
+        return f"{url}#{pointer}"
+
+    def page(
+        self,
+        response: Response,
+        records: Sequence[Any] | None,
+        to_item: Callable[[Any], MentionItem | None],
+        next_request: Request | None = None,
+        *,
+        stream: str = DEFAULT_STREAM,
+    ) -> Iterator[MentionItem | Request]:
+        """Items of one page, then the next page's request unless paging should stop here."""
+        self.report.pages += 1
+        self.current_response = response
+        pages_in_stream = self._count_page(stream)
+        if records is None:
+            self.report.error(
+                "layout", "0 items parsed from a non-empty page (layout changed?)", response.url
+            )
+            return
+        items: list[MentionItem] = []
+        skipped = 0
+        for index, record in enumerate(records):
+            try:
+                item = to_item(record)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                self.parse_failure(response, f"record {index}: {type(exc).__name__}: {exc}")
+                continue
+            if item is None:
+                skipped += 1
+            else:
+                items.append(item)
+        self.report.skipped += skipped
+        if records and not items and not skipped:
+            self.report.error("layout", "0 items parsed from a non-empty page", response.url)
+        seen_before = False
+        for item in items:
+            seen_before |= self._remember(item, stream)
+            yield item
+        if next_request is None or not items:
+            return
+        if seen_before:
+            self.logger.info("stopping at an already-seen item on %s", response.url)
+            return
+        if pages_in_stream >= self.max_pages:
+            self.logger.info("page budget of %d reached at %s", self.max_pages, response.url)
+            return
+        yield next_request
+
+    def parse_failure(self, response: Response, reason: str) -> None:
+        """Record a record that could not be parsed (the rest of the page goes on)."""
+        self.report.parse_failures += 1
+        self.report.error("parse", reason, response.url)
+
+    # --- machinery ----------------------------------------------------------------------------
+
+    @property
+    def max_pages(self) -> int:
+        """The page budget per stream (``crawl_max_pages``)."""
+        return self.crawler.settings.getint("BOUNCEBACK_MAX_PAGES", 10)
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Scrapy ≥ 2.13 entry: the spider's first requests."""
+        for request in self.first_requests():
+            yield request
+
+    def on_error(self, failure: Failure) -> None:
+        """Errback of every request: classify the failure and record it."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else None
+        kind, reason = classify_failure(failure)
+        self.report.error(kind, reason, url)
+        self.logger.warning("%s: %s (%s)", kind, reason, url)
+
+    def _stream(self, stream: str) -> dict[str, Any]:
+        state = self._streams.get(stream)
+        if state is None:
+            prior = dig(self.prior_state, "streams", stream) or {}
+            state = self._streams[stream] = {
+                "known": set(prior.get("ids") or []),
+                "watermark": parse_time(prior.get("newest")),
+                "newest": parse_time(prior.get("newest")),
+                "ids": [],
+                "pages": 0,
+            }
+        return state
+
+    def _count_page(self, stream: str) -> int:
+        state = self._stream(stream)
+        state["pages"] += 1
+        return int(state["pages"])
+
+    def _remember(self, item: MentionItem, stream: str) -> bool:
+        """Note the item for the next state; True when an earlier crawl already saw it."""
+        state = self._stream(stream)
+        if len(state["ids"]) < RECENT_IDS_KEPT:
+            state["ids"].append(item.external_id)
+        when = item.published_at
+        if when is not None and (state["newest"] is None or when > state["newest"]):
+            state["newest"] = when
+        if item.external_id in state["known"]:
+            return True
+        watermark = state["watermark"]
+        return bool(watermark is not None and when is not None and when < watermark)
+
+    def next_state(self) -> dict[str, Any]:
+        """The Source.state to save after a successful crawl."""
+        streams = dict(self.prior_state.get("streams") or {})
+        for name, state in self._streams.items():
+            old_ids = [i for i in (dig(streams, name, "ids") or []) if i not in set(state["ids"])]
+            newest = state["newest"]
+            streams[name] = {
+                "newest": newest.isoformat() if newest else None,
+                "ids": (state["ids"] + old_ids)[:RECENT_IDS_KEPT],
+            }
+        return {**self.prior_state, **self.state_updates, "streams": streams}
+
+
+def classify_failure(failure: Failure) -> tuple[str, str]:
+    """(kind, one-line reason) of a request failure."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from crawlers.middlewares import RefusedURL
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        response = exc.response
+        body = response.body[:200].decode("utf-8", "replace").strip()
+        reason = f"HTTP {response.status}"
+        retry_after = response.headers.get(b"Retry-After")
+        if retry_after:
+            reason += f" (Retry-After: {retry_after.decode('latin-1')})"
+        return "http", f"{reason}: {body}" if body else reason
+    if isinstance(exc, RefusedURL):
+        return "refused", str(exc)
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc) or "request ignored"
+        return ("robots" if "robots.txt" in text else "ignored"), text
+    if isinstance(exc, TimeoutError | TCPTimedOutError):
+        return "timeout", str(exc) or "timed out"
+    if isinstance(exc, DNSLookupError):
+        return "network", f"DNS lookup failed: {exc}"
+    text = f"{type(exc).__name__}: {exc}".strip()
+    if "maxsize" in text.lower() or "max size" in text.lower() or "cancel" in text.lower():
+        return "oversize", f"response larger than the size limit or cut short ({text})"
+    if isinstance(exc, ResponseNeverReceived):
+        return "network", text
+    return "network", text

@@ -1,0 +1,115 @@
+"""Downloader middlewares: the private-address guard and retries that honour ``Retry-After``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.response import response_status_message
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
+
+from bounceback.errors import UnsafeURL
+from bounceback.netguard import check_url
+
+log = logging.getLogger(__name__)
+
+
+class RefusedURL(IgnoreRequest):
+    """The URL points into a private network and private URLs are not allowed."""
+
+
+class NetGuardMiddleware:
+    """Refuses requests whose host resolves to a private, loopback or link-local address."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+        self._verdicts: dict[tuple[str, str], str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Built from the BOUNCEBACK_ALLOW_PRIVATE_URLS Scrapy setting."""
+        return cls(crawler.settings.getbool("BOUNCEBACK_ALLOW_PRIVATE_URLS"))
+
+    def process_request(self, request: Request) -> None:
+        """Let a safe request through; raise `RefusedURL` (an IgnoreRequest) with the reason."""
+        parts = urlsplit(request.url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._verdicts:
+            try:
+                check_url(request.url, allow_private=self.allow_private)
+                self._verdicts[key] = None
+            except UnsafeURL as exc:
+                self._verdicts[key] = str(exc).replace(repr(request.url), repr(f"{key[0]}://{key[1]}"))
+        reason = self._verdicts[key]
+        if reason is not None:
+            raise RefusedURL(reason)
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), else None."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class PoliteRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry of 429/5xx, but it first waits: ``Retry-After`` if sent, else backoff * 2^n.
+
+    A wait longer than BOUNCEBACK_RETRY_MAX_WAIT is not attempted: the response goes on as an error
+    (recorded by the spider) so a crawl never sleeps past its time limit. 4xx other than 408/429
+    are not in RETRY_HTTP_CODES and are never retried.
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff = settings.getfloat("BOUNCEBACK_RETRY_BACKOFF", 1.0)
+        self.max_wait = settings.getfloat("BOUNCEBACK_RETRY_MAX_WAIT", 300.0)
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        """Wait as the server asks, then hand back the retry request (or the response when done)."""
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        attempt = int(request.meta.get("retry_times", 0))
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            wait = self.backoff * (2**attempt)
+        if wait > self.max_wait:
+            log.warning("%s asks to wait %.0fs (> %.0fs): not retrying", request.url, wait, self.max_wait)
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        retry.meta["retry_waited"] = float(request.meta.get("retry_waited", 0.0)) + wait
+        if wait > 0:
+            await _sleep(wait)
+        return retry
+
+
+async def _sleep(seconds: float) -> None:
+    deferred: Any = deferLater(reactor, seconds, lambda: None)
+    await maybe_deferred_to_future(deferred)

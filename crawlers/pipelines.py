@@ -1,0 +1,133 @@
+"""The item pipeline: watch filtering, cleaning, and batched upserts into the database.
+
+Items are buffered and written in batches (by size, or when the previous write is over a second
+old, and at the end). A batch the database refuses is retried one mention at a time; a mention it
+still refuses is stored parked with the database's reason and its text escaped, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from bounceback.db import get_engine
+from crawlers.base import CrawlReport, SourceSpider
+from crawlers.clean import PreparedMention, prepare
+from crawlers.items import MentionItem
+from crawlers.store import UpsertCounts, upsert_batch
+from crawlers.watching import WatchRule, load_watches, match_watches
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 200
+FLUSH_EVERY_SECONDS = 1.0
+
+
+class MentionPipeline:
+    """Filters by Watch, cleans and upserts `MentionItem`s; counts go to the spider's report."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.buffer: list[PreparedMention] = []
+        self.watches: list[WatchRule] = []
+        self.last_flush = time.monotonic()
+        self.totals = UpsertCounts()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's constructor hook."""
+        return cls(crawler)
+
+    @property
+    def spider(self) -> SourceSpider:
+        """The running spider (always a SourceSpider)."""
+        spider = self.crawler.spider
+        assert isinstance(spider, SourceSpider)
+        return spider
+
+    @property
+    def report(self) -> CrawlReport:
+        """The running crawl's report."""
+        return self.spider.report
+
+    def open_spider(self) -> None:
+        """Load the enabled watches once per crawl."""
+        self.watches = load_watches(get_engine())
+
+    def process_item(self, item: Any) -> Any:
+        """Filter, clean and buffer one item; flush when the batch is due."""
+        if not isinstance(item, MentionItem):
+            return item
+        match = match_watches(self.watches, item)
+        if match is None:
+            self.report.filtered += 1
+            return item
+        watch_id, reason = match
+        self.buffer.append(prepare(item, watch_id=watch_id, match_reason=reason))
+        if len(self.buffer) >= BATCH_SIZE or time.monotonic() - self.last_flush >= FLUSH_EVERY_SECONDS:
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        """Write what is left."""
+        self.flush()
+
+    def flush(self) -> None:
+        """Upsert the buffered mentions (one transaction per batch)."""
+        batch, self.buffer = self.buffer, []
+        self.last_flush = time.monotonic()
+        if not batch:
+            return
+        spider = self.spider
+        engine = get_engine()
+        try:
+            counts = upsert_batch(engine, spider.source_id, spider.source_kind, batch)
+        except (DBAPIError, StatementError) as exc:
+            log.warning("batch of %d refused (%s); storing one by one", len(batch), _first_line(exc))
+            counts = UpsertCounts()
+            for mention in batch:
+                counts.add(self._store_one(mention))
+        self.totals.add(counts)
+        report = self.report
+        report.new += counts.new
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+        report.parked += counts.parked
+
+    def _store_one(self, mention: PreparedMention) -> UpsertCounts:
+        spider = self.spider
+        engine = get_engine()
+        try:
+            return upsert_batch(engine, spider.source_id, spider.source_kind, [mention])
+        except (DBAPIError, StatementError) as exc:
+            reason = f"database refused it: {_first_line(exc)}"
+            self.report.error("store", reason, mention.values.get("url"))
+        safe = _escaped(mention, reason)
+        try:
+            return upsert_batch(engine, spider.source_id, spider.source_kind, [safe])
+        except (DBAPIError, StatementError) as exc:  # even escaped: say so loudly, never silently
+            self.report.error("store", f"could not park {mention.external_id!r}: {_first_line(exc)}")
+            return UpsertCounts()
+
+
+def _first_line(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _escaped(mention: PreparedMention, reason: str) -> PreparedMention:
+    """A copy whose texts are ASCII-escaped and whose author is dropped, parked with ``reason``."""
+    values = dict(mention.values)
+    for key in ("text", "title"):
+        if values.get(key):
+            values[key] = str(values[key]).encode("ascii", "backslashreplace").decode("ascii")
+    return PreparedMention(
+        external_id=mention.external_id.encode("ascii", "backslashreplace").decode("ascii")[:300],
+        values=values,
+        engagement=mention.engagement,
+        author=None,
+        parked_reasons=[*mention.parked_reasons, reason],
+    )
