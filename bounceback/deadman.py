@@ -5,7 +5,9 @@ A source is overdue when its last success (or its creation, if it never succeede
 ``missed_intervals`` crawl intervals ago. Then ``Source.incomplete_since`` is set to that moment and an
 ``Alert`` of kind ``ops`` is written to the outbox with the dedup key ``deadman:<source>:<moment>``:
 the unique key makes a second insert for the same gap a no-op, whoever runs the check and how often.
-The alerts stage delivers it. When the source succeeds again, ``incomplete_since`` is cleared.
+There is one such row per enabled channel (key suffix ``:channel:<id>``; one channel-less row when
+there is no channel yet, which `bounceback status` and the dashboard still show): the alerts stage
+delivers them like any other outbox row. When the source succeeds again, ``incomplete_since`` is cleared.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bounceback.db import get_engine
-from bounceback.tables import Alert, Source
+from bounceback.tables import Alert, Channel, Source
 from bounceback.types import utcnow
 
 log = logging.getLogger(__name__)
 S = Source.__table__  # type: ignore[attr-defined]
 AL = Alert.__table__  # type: ignore[attr-defined]
+CH = Channel.__table__  # type: ignore[attr-defined]
 
 
 def dedup_key(source_id: int, since: datetime) -> str:
@@ -87,30 +90,38 @@ def _raise(engine: Engine, row: Any, since: datetime, missed_intervals: int, now
         "threshold_intervals": missed_intervals,
         "interval_seconds": row.interval_seconds,
         "last_error": row.last_error,
-        "message": message,
+        "title": f"Source {row.name} has gone quiet: its data is incomplete",
+        "text": message,
     }
     dialect: Any = postgresql if engine.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(AL)
-        .values(
-            dedup_key=dedup_key(row.id, since),
-            kind="ops",
-            severity="high",
-            status="pending",
-            group_key=f"ops:source:{row.id}",
-            next_attempt_at=now,
-            created_at=now,
-            payload=payload,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=[AL.c.dedup_key])
-        .returning(AL.c.id)
-    )
     with engine.begin() as conn:
         conn.execute(
             update(S).where(S.c.id == row.id, S.c.incomplete_since.is_(None)).values(incomplete_since=since)
         )
-        inserted = conn.execute(stmt).first() is not None
+        channels = list(
+            conn.execute(select(CH.c.id).where(CH.c.enabled.is_(True)).order_by(CH.c.id)).scalars()
+        )
+        inserted = 0
+        for channel_id in channels or [None]:
+            key = dedup_key(row.id, since) + (f":channel:{channel_id}" if channel_id is not None else "")
+            stmt = (
+                dialect.insert(AL)
+                .values(
+                    dedup_key=key,
+                    channel_id=channel_id,
+                    kind="ops",
+                    severity="high",
+                    status="pending",
+                    group_key=f"ops:source:{row.id}",
+                    next_attempt_at=now,
+                    created_at=now,
+                    payload=payload,
+                    attempts=0,
+                )
+                .on_conflict_do_nothing(index_elements=[AL.c.dedup_key])
+                .returning(AL.c.id)
+            )
+            inserted += conn.execute(stmt).first() is not None
     if inserted:
         log.warning("dead-man: %s", message, extra={"source_id": row.id, "alert": "ops"})
     return int(inserted)

@@ -212,11 +212,20 @@ class Demo:
                     merged = {**existing[name].config, **config}
                     sess.execute(update(Channel).where(col(Channel.name) == name).values(config=merged))
                 continue
-            argv = [sys.executable, "-m", "bounceback.cli", "channel", "add", name, *args]
-            result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-            if result.returncode != 0:
-                reason = (result.stderr.strip().splitlines() or ["?"])[-1]
-                self.missing.append(f"alerts channel {name} (bounceback channel add): {reason}")
+            if not self._cli("channel", "add", name, *args):
+                continue
+            if name == "demo-webhook":  # the first channel (email) got the default rules; this one too
+                self._cli("rule", "add", "webhook-high-severity", "--channel", name, "--min-severity", "high")
+                self._cli("rule", "add", "webhook-new-incident", "--channel", name, "--event", "incident")
+
+    def _cli(self, *args: str) -> bool:
+        """Run a `bounceback` command of a stage; a failure is reported as missing."""
+        argv = [sys.executable, "-m", "bounceback.cli", *args]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["?"])[-1]
+            self.missing.append(f"alerts: `bounceback {' '.join(args[:3])}` failed: {reason}")
+        return result.returncode == 0
 
     def start_dashboard(self) -> str | None:
         """Streamlit on the dashboard port; its URL, or None (reported missing)."""

@@ -14,6 +14,7 @@ leader simply runs it again); the lease is released so a standby leads at once; 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -24,6 +25,7 @@ from datetime import UTC, timedelta
 from types import FrameType
 from typing import Any
 
+import psutil
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import update
@@ -216,6 +218,7 @@ class Scheduler:
                 stuck = sorted(self._running)
             self._mark_abandoned()
             log.warning("abandoning %s; the next run starts them again", ", ".join(stuck))
+            _stop_descendants()
             _exit_now(0)
         log.info("scheduler %s stopped", self.holder)
         return 0
@@ -230,6 +233,18 @@ class Scheduler:
                 )
         except Exception as exc:
             log.warning("cannot record the abandoned runs: %s", exc)
+
+
+def _stop_descendants(grace: float = 3.0) -> None:
+    """Terminate, then kill, every process this one started (jobs may start their own sessions)."""
+    children = psutil.Process().children(recursive=True)
+    for proc in children:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _gone, alive = psutil.wait_procs(children, timeout=grace)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
 
 
 def _exit_now(code: int, _exit: Callable[[int], Any] = os._exit) -> None:

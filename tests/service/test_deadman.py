@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from bounceback.db import get_engine
 from bounceback.deadman import check_sources
-from bounceback.tables import Alert, Source
+from bounceback.tables import Alert, Channel, Source
 from bounceback.types import utcnow
 from tests.factories import make_source
 from tests.service.helpers import job_runs, kill_group, service_env, start_bb, stop, wait_for
@@ -47,7 +47,8 @@ def test_missed_intervals_mark_the_source_incomplete_and_alert_once_per_gap(engi
     (alert,) = _ops_alerts(engine)
     assert alert.status == "pending" and alert.severity == "high"
     assert alert.payload["source_id"] == late.id and alert.payload["last_error"] == "HTTP 503"
-    assert "has not crawled successfully since" in alert.payload["message"]
+    assert "has not crawled successfully since" in alert.payload["text"]
+    assert alert.channel_id is None  # no channel yet: kept for status and the dashboard
     assert _source(engine, late.id).incomplete_since == last_ok
     assert _source(engine, fine.id).incomplete_since is None
 
@@ -82,3 +83,23 @@ def test_running_scheduler_fires_the_dead_man_alert_once(bb_env, tmp_path):
     assert len(_ops_alerts(engine)) == 1
     assert [r.counts["alerts"] for r in job_runs("deadman")].count(1) == 1
     assert "dead-man: source" in (tmp_path / "run.log").read_text()
+
+
+def test_with_channels_each_enabled_channel_gets_the_alert_once(engine):
+    now = utcnow()
+    with engine.begin() as conn:
+        for name, enabled in (("ops-email", True), ("ops-hook", True), ("off", False)):
+            conn.execute(
+                insert(Channel.__table__).values(
+                    name=name, kind="webhook", config={}, timezone="UTC", enabled=enabled, created_at=now
+                )
+            )
+    src = make_source(engine)
+    _set(engine, src.id, interval_seconds=60, last_success_at=now - timedelta(minutes=10))
+    assert check_sources(3, engine=engine)["alerts"] == 2
+    assert check_sources(3, engine=engine)["alerts"] == 0
+    alerts = _ops_alerts(engine)
+    assert sorted(a.dedup_key.rsplit(":", 1)[1] for a in alerts) == ["1", "2"]
+    assert {a.payload["title"] for a in alerts} == {
+        f"Source {src.name} has gone quiet: its data is incomplete"
+    }

@@ -44,7 +44,7 @@ def test_demo_starts_the_loop_and_sigint_stops_every_process_it_started(tmp_path
         assert f"dashboard: http://localhost:{port}   login: demo / northwind-demo" in text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10) as response:
             assert response.status == 200
-        if "MISSING: alerts channel" not in text:
+        if "MISSING: alerts" not in text:
             inbox = {p.name.split("-")[0] for p in (tmp_path / "data" / "demo-inbox").iterdir()}
             assert inbox == {"email", "webhook"}, "the channels' test messages reached the local sinks"
         started = psutil.Process(proc.pid).children(recursive=True)
