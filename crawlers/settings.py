@@ -39,6 +39,7 @@ def scrapy_settings(settings: Settings | None = None, *, timeout: float | None =
         "ROBOTSTXT_OBEY": True,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # Scrapy ≥2.19 would otherwise open a code-executing HTTP port
         "CONCURRENT_REQUESTS": 8,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "DOWNLOAD_DELAY": delay,
