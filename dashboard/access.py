@@ -135,7 +135,8 @@ def logout(reason: str | None = None) -> None:
     """End the session (and the OpenID one, if any)."""
     user: SessionUser | None = st.session_state.get(SESSION_KEY)
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        if not str(key).startswith("$$"):  # Streamlit's (and AppTest's) internal keys stay
+            del st.session_state[key]
     if reason:
         st.session_state["bb_login_error"] = reason
     if user is not None and user.via == "oidc":

@@ -20,12 +20,12 @@ from bounceback.settings import get_settings  # noqa: E402
 from dashboard import access, ui  # noqa: E402
 
 PAGES = {
-    "queue": ("pages/queue.py", "Queue", ":material/inbox:"),
-    "item": ("pages/item.py", "Item", ":material/chat:"),
-    "incidents": ("pages/incidents.py", "Incidents", ":material/crisis_alert:"),
-    "trends": ("pages/trends.py", "Trends", ":material/trending_up:"),
-    "sources": ("pages/sources.py", "Sources", ":material/rss_feed:"),
-    "settings": ("pages/settings.py", "Settings", ":material/settings:"),
+    "queue": ("views/queue.py", "Queue", ":material/inbox:"),
+    "item": ("views/item.py", "Item", ":material/chat:"),
+    "incidents": ("views/incidents.py", "Incidents", ":material/crisis_alert:"),
+    "trends": ("views/trends.py", "Trends", ":material/trending_up:"),
+    "sources": ("views/sources.py", "Sources", ":material/rss_feed:"),
+    "settings": ("views/settings.py", "Settings", ":material/settings:"),
 }
 
 
@@ -34,7 +34,13 @@ def main() -> None:
     st.set_page_config(page_title="bounceback", page_icon="↩️", layout="wide")
     user = access.current_user()
     if user is None:
-        st.navigation([st.Page(access.login_page, title="Log in", url_path="login")], position="hidden").run()
+        # Every address shows the login form, so a deep link (or an expired session on /item?id=7)
+        # lands on the form and, once logged in, on the page it asked for.
+        login = [st.Page(access.login_page, title="Log in", url_path="login", default=True)]
+        login += [
+            st.Page(access.login_page, title="Log in", url_path=name, visibility="hidden") for name in PAGES
+        ]
+        st.navigation(login, position="hidden").run()
         return
     allowed = access.pages_for(user.role)
     pages = [

@@ -60,7 +60,7 @@ def author_card(view: ItemView) -> None:
                 f"{ui.status_badge(o.status)}{tag} {ui.md(o.source_name)} · {ui.when(o.when)}  \n"
                 f":gray[{ui.md(o.title[:120])}]"
             )
-            st.page_link("pages/item.py", label=f"Open #{o.id}", query_params={"id": str(o.id)})
+            st.page_link("views/item.py", label=f"Open #{o.id}", query_params={"id": str(o.id)})
 
 
 def action_panel(view: ItemView, user: SessionUser) -> None:

@@ -15,7 +15,7 @@ user = access.require("item")
 raw_id = str(st.query_params.get("id", ""))
 if not raw_id.isdigit():
     st.info("Pick an item from the queue.")
-    st.page_link("pages/queue.py", label="Go to the queue", icon=":material/inbox:")
+    st.page_link("views/queue.py", label="Go to the queue", icon=":material/inbox:")
     st.stop()
 try:
     view = items.load_item(int(raw_id))
@@ -25,7 +25,7 @@ except NotFound:
 m = view.mention
 now = utcnow()
 
-st.page_link("pages/queue.py", label="Back to the queue", icon=":material/arrow_back:")
+st.page_link("views/queue.py", label="Back to the queue", icon=":material/arrow_back:")
 flash = st.session_state.pop("item_flash", None)
 if flash:
     (st.success if flash[0] else st.error)(ui.md(flash[1]))

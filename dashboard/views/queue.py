@@ -94,16 +94,18 @@ def _row(row: q.QueueRow) -> None:
                 args=(row.id,),
             )
         act.page_link(
-            "pages/item.py", label="Open", query_params={"id": str(row.id)}, icon=":material/open_in_new:"
+            "views/item.py", label="Open", query_params={"id": str(row.id)}, icon=":material/open_in_new:"
         )
 
 
 @st.fragment(run_every=REFRESH)
 def queue_list() -> None:
     """The list itself: re-rendered every few seconds without touching filters or the page number."""
+    if access.current_user() is None:  # the session expired between two refreshes
+        st.rerun(scope="app")
     claimed = st.session_state.pop("queue_claimed", None)
     if claimed is not None:
-        st.switch_page("pages/item.py", query_params={"id": str(claimed)})
+        st.switch_page("views/item.py", query_params={"id": str(claimed)})
     page_no = st.session_state.get("queue_page", 0)
     page = q.load_queue(
         st.session_state.queue_filters,
