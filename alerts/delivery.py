@@ -44,6 +44,18 @@ BACKOFF_CAP_SECONDS = 3600.0
 RETRY_AFTER_CAP_SECONDS = 86400.0
 HANDLED = ("claimed", "resolved", "dismissed")  # a person already has it: don't ping about it
 GROUPABLE = ("mention", "escalation")
+CLAIMED = (
+    AL.c.id,
+    AL.c.dedup_key,
+    AL.c.channel_id,
+    AL.c.kind,
+    AL.c.group_key,
+    AL.c.severity,
+    AL.c.payload,
+    AL.c.attempts,
+    AL.c.mention_id,
+    AL.c.next_attempt_at,
+)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
@@ -104,18 +116,7 @@ def claim(
             update(AL)
             .where(AL.c.id.in_(due.scalar_subquery()), AL.c.status.in_(("pending", "sending")))
             .values(status="sending", next_attempt_at=lease)
-            .returning(
-                AL.c.id,
-                AL.c.dedup_key,
-                AL.c.channel_id,
-                AL.c.kind,
-                AL.c.group_key,
-                AL.c.severity,
-                AL.c.payload,
-                AL.c.attempts,
-                AL.c.mention_id,
-                AL.c.next_attempt_at,
-            )
+            .returning(*CLAIMED)
         ).all()
     return sorted(rows, key=lambda r: r.id)
 
@@ -260,11 +261,32 @@ class _Pass:
             ).rowcount
         return held == len(rows)
 
+    def _sweep(self, lead: Any, key: str) -> list[Any]:
+        """Claim the group's other due rows beyond this pass's batch, so a storm leaves as ONE message."""
+        lease = self.now + timedelta(seconds=self.lease_seconds)
+        with self.engine.begin() as conn:
+            return list(
+                conn.execute(
+                    update(AL)
+                    .where(
+                        AL.c.channel_id == lead.channel_id,
+                        AL.c.group_key == key,
+                        AL.c.kind == lead.kind,
+                        AL.c.status == "pending",
+                        AL.c.next_attempt_at <= self.now,
+                    )
+                    .values(status="sending", next_attempt_at=lease)
+                    .returning(*CLAIMED)
+                ).all()
+            )
+
     def _send(self, notifier: Notifier, rows: list[Any], key: str) -> datetime | None:
         """Send one message for ``rows``; returns the retry time if the channel failed passingly."""
         if not self._renew(rows):
             log.warning("lost the lease on alerts %s; another sender has them", [r.id for r in rows])
             return None
+        if not key.startswith("#"):
+            rows = rows + self._sweep(rows[0], key)
         rows = sorted(
             rows,
             key=lambda r: (-severity_rank(r.severity), -float((r.payload or {}).get("priority") or 0), r.id),

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -76,7 +76,7 @@ def enqueue(
         )
         .on_conflict_do_nothing(index_elements=["dedup_key"])
     )
-    return bool(conn.execute(stmt).rowcount)
+    return conn.execute(stmt.returning(AL.c.id)).first() is not None
 
 
 def mention_query() -> Any:
@@ -148,7 +148,8 @@ def alert_mention(
         if channel_id in seen or not conditions.matches(payload):
             continue  # the first matching rule (by id) speaks for its channel: one message per channel
         seen.add(channel_id)
-        key = f"{kind}:mention:{row.id}:rule:{rule_id}:channel:{channel_id}"
+        subject = f"mention:{row.id}" if kind == "mention" else f"{kind}:mention:{row.id}"
+        key = f"{subject}:rule:{rule_id}:channel:{channel_id}"
         if enqueue(
             conn,
             dedup_key=key,
@@ -196,6 +197,8 @@ def evaluate(
     start = (cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK
     after: tuple[datetime, int] = (start, 0)
     newest = cursor
+    # what the overlap re-reads and already has its alerts is skipped in SQL (cheap in a storm)
+    already_alerted = exists().where(AL.c.mention_id == M.c.id, AL.c.kind == "mention")
     while True:
         with engine.begin() as conn:
             rows = conn.execute(
@@ -204,6 +207,7 @@ def evaluate(
                     M.c.flagged_at.is_not(None),
                     M.c.status.in_(ALERTABLE),
                     or_(M.c.flagged_at > after[0], and_(M.c.flagged_at == after[0], M.c.id > after[1])),
+                    ~already_alerted,
                 )
                 .order_by(M.c.flagged_at, M.c.id)
                 .limit(BATCH)
@@ -275,9 +279,11 @@ def _incidents(engine: Engine, settings: Settings, now: datetime) -> int:
                 "keywords": list(inc.keywords or [])[:10],
                 "reasons": list(inc.keywords or [])[:10],
             }
+            seen: set[int] = set()
             for rule_id, rule_name, channel_id, conditions in rules:
-                if not conditions.matches(payload):
+                if channel_id in seen or not conditions.matches(payload):
                     continue
+                seen.add(channel_id)
                 made += enqueue(
                     conn,
                     dedup_key=f"incident:{inc.id}:rule:{rule_id}:channel:{channel_id}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -10,11 +11,35 @@ import pytest
 from sqlalchemy import Engine
 
 from alerts.channels import add_channel
-from alerts.rules import add_rule
+from alerts.rules import add_rule, default_rules, remove_rule
 from bounceback.settings import Settings
 from bounceback.tables import Channel, Mention, Source
 from tests.alerts.peers import ScriptedHTTPServer, SMTPPeer
 from tests.factories import make_mention, make_source
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """Like the root fixture, but named per process: parallel test sessions cannot drop each other's."""
+    from sqlalchemy import text
+
+    from bounceback.db import make_engine
+    from bounceback.migrate import upgrade
+    from tests.conftest import _pg_admin, _pg_url
+
+    name = f"bb_alerts_template_{os.getpid()}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine = make_engine(_pg_url(name))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
 
 NOW = datetime.fromisoformat("2026-03-02T12:00:00+00:00")  # a Monday, noon UTC
 
@@ -47,15 +72,33 @@ def make_settings(**overrides: Any) -> Settings:
 
 def webhook_channel(engine: Engine, settings: Settings, url: str, name: str = "hook", **kw: Any) -> Channel:
     """A stored webhook channel with a catch-all flag rule (no test message)."""
-    channel, _, _ = add_channel(name, "webhook", {"url": url, "timeout": kw.pop("timeout", 2)},
-                                test=False, engine=engine, settings=settings, **kw)
+    channel, _, made = add_channel(
+        name,
+        "webhook",
+        {"url": url, "timeout": kw.pop("timeout", 2)},
+        test=False,
+        engine=engine,
+        settings=settings,
+        **kw,
+    )
+    if made:  # tests choose their rules themselves
+        for rule in default_rules(0):
+            remove_rule(rule.name, engine=engine)
     add_rule(f"all-{name}", name, {"event": "flagged"}, engine=engine)
     return channel
 
 
 def flagged(engine: Engine, source: Source | None = None, when: datetime = NOW, **kw: Any) -> Mention:
     """A flagged (open) negative mention."""
-    fields: dict[str, Any] = {"severity": "high", "sentiment": "negative", "confidence": 0.93,
-                              "flag_reasons": ["negative", "refund"], "flagged_at": when, "reach": 1200,
-                              "viral_score": 0.4, "text": "the app lost my order", **kw}
+    fields: dict[str, Any] = {
+        "severity": "high",
+        "sentiment": "negative",
+        "confidence": 0.93,
+        "flag_reasons": ["negative", "refund"],
+        "flagged_at": when,
+        "reach": 1200,
+        "viral_score": 0.4,
+        "text": "the app lost my order",
+        **kw,
+    }
     return make_mention(engine, source or make_source(engine), **fields)

@@ -50,6 +50,7 @@ class ScriptedHTTPServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -59,8 +60,9 @@ class ScriptedHTTPServer:
                 body = self.rfile.read(length)
                 with server.lock:
                     action = server.queue.pop(0) if server.queue else server.default
-                    record = Received(self.path, dict(self.headers.items()), body,
-                                      None if action.hang else action.status)
+                    record = Received(
+                        self.path, dict(self.headers.items()), body, None if action.hang else action.status
+                    )
                     server.received.append(record)
                 server.got_request.set()
                 if action.hang:
@@ -83,7 +85,9 @@ class ScriptedHTTPServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def set(self, status: int = 200, **kw: Any) -> None:
@@ -135,8 +139,11 @@ class SMTPPeer:
                 return "250 OK"
 
         def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
-            ok = (isinstance(auth_data, LoginPassword) and credentials is not None
-                  and (auth_data.login.decode(), auth_data.password.decode()) == credentials)
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and credentials is not None
+                and (auth_data.login.decode(), auth_data.password.decode()) == credentials
+            )
             return AuthResult(success=ok, handled=False)
 
         self.port = free_port()

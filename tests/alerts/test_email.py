@@ -13,16 +13,35 @@ from tests.alerts.peers import SMTPPeer
 
 
 def _notice(**kw):
-    item = {"mention_id": 42, "severity": "critical", "source": "acme-trustpilot", "source_kind": "trustpilot",
-            "author": "Jane <jane@x>", "reach": 50, "title": "Never again\r\nBcc: victim@example.com",
-            "excerpt": "Charged twice <script>alert(1)</script> & no refund", "reasons": ["rating ≤ 2", "refund"],
-            "viral_score": 0.1, "link": item_link("https://care.example.com", 42), **kw}
-    return Notice(kind="mention", items=[item], severity="critical", dedup_keys=["mention:42:rule:1:channel:1"])
+    item = {
+        "mention_id": 42,
+        "severity": "critical",
+        "source": "acme-trustpilot",
+        "source_kind": "trustpilot",
+        "author": "Jane <jane@x>",
+        "reach": 50,
+        "title": "Never again\r\nBcc: victim@example.com",
+        "excerpt": "Charged twice <script>alert(1)</script> & no refund",
+        "reasons": ["rating ≤ 2", "refund"],
+        "viral_score": 0.1,
+        "link": item_link("https://care.example.com", 42),
+        **kw,
+    }
+    return Notice(
+        kind="mention", items=[item], severity="critical", dedup_keys=["mention:42:rule:1:channel:1"]
+    )
 
 
 def _config(port: int, **kw):
-    return {"host": "127.0.0.1", "port": port, "security": "none", "sender": "alerts@example.com",
-            "to": ["care@example.com", "lead@example.com"], "timeout": 5, **kw}
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "sender": "alerts@example.com",
+        "to": ["care@example.com", "lead@example.com"],
+        "timeout": 5,
+        **kw,
+    }
 
 
 def test_email_arrives_with_subject_headers_and_plain_and_html_parts(smtp_peer: SMTPPeer):
@@ -46,13 +65,26 @@ def test_email_arrives_with_subject_headers_and_plain_and_html_parts(smtp_peer: 
 
 
 def test_hostile_title_in_a_grouped_subject_cannot_add_a_header(smtp_peer: SMTPPeer):
-    notice = Notice(kind="mention", items=[{"mention_id": 1, "severity": "high", "incident_id": 9,
-                                            "incident_title": "Outage\r\nBcc: victim@example.com"}],
-                    count=3, severity="high")
+    notice = Notice(
+        kind="mention",
+        items=[
+            {
+                "mention_id": 1,
+                "severity": "high",
+                "incident_id": 9,
+                "incident_title": "Outage\r\nBcc: victim@example.com",
+            }
+        ],
+        count=3,
+        severity="high",
+    )
     EmailNotifier(_config(smtp_peer.port), make_settings()).send(notice)
     msg = smtp_peer.messages[0]
     assert msg["Bcc"] is None
-    assert msg["Subject"].strip() == "[bounceback] HIGH 3 complaints in incident #9: Outage Bcc: victim@example.com"
+    assert (
+        msg["Subject"].strip()
+        == "[bounceback] HIGH 3 complaints in incident #9: Outage Bcc: victim@example.com"
+    )
     assert [rcpts for _, rcpts in smtp_peer.envelopes] == [["care@example.com", "lead@example.com"]]
 
 
@@ -69,7 +101,9 @@ def test_login_with_the_configured_password_is_accepted():
 def test_refused_login_535_is_permanent_and_does_not_show_the_password():
     peer = SMTPPeer(credentials=("alerts", "right-password"))
     try:
-        notifier = EmailNotifier(_config(peer.port, username="alerts"), make_settings(smtp_password="wr0ng-pass"))
+        notifier = EmailNotifier(
+            _config(peer.port, username="alerts"), make_settings(smtp_password="wr0ng-pass")
+        )
         with pytest.raises(DeliveryError) as err:
             notifier.send(_notice())
         assert err.value.permanent
@@ -89,7 +123,9 @@ def test_unreachable_server_is_a_passing_failure():
     assert not err.value.permanent
 
 
-@pytest.mark.parametrize("address", ["not-an-address", "a@b\r\nBcc: x@y.com", "two@a.com,three@b.com", "x@localhost"])
+@pytest.mark.parametrize(
+    "address", ["not-an-address", "a@b\r\nBcc: x@y.com", "two@a.com,three@b.com", "x@localhost"]
+)
 def test_invalid_recipient_is_refused_when_the_channel_is_configured(address):
     with pytest.raises(InvalidInput):
         EmailNotifier(_config(25, to=[address]), make_settings())

@@ -19,8 +19,13 @@ from tests.alerts.peers import Action, ScriptedHTTPServer
 
 
 def _notice(text: str = "lost my order <!channel>") -> Notice:
-    item = {"mention_id": 5, "severity": "high", "source": "acme", "excerpt": text,
-            "link": "https://care.example.com/item?id=5"}
+    item = {
+        "mention_id": 5,
+        "severity": "high",
+        "source": "acme",
+        "excerpt": text,
+        "link": "https://care.example.com/item?id=5",
+    }
     return Notice(kind="mention", items=[item], severity="high", dedup_keys=["mention:5:rule:1:channel:1"])
 
 
@@ -78,7 +83,9 @@ def test_slack_incoming_webhook_gets_escaped_blocks(http_server: ScriptedHTTPSer
 def test_slack_webhook_404_is_permanent_and_redacts_the_token(http_server: ScriptedHTTPServer):
     http_server.set(404, body=b"no_service")
     with pytest.raises(DeliveryError) as err:
-        SlackNotifier({"webhook_url": http_server.url + "/services/T0/B0/S3CR3T"}, make_settings()).send(_notice())
+        SlackNotifier({"webhook_url": http_server.url + "/services/T0/B0/S3CR3T"}, make_settings()).send(
+            _notice()
+        )
     assert err.value.permanent
     assert "S3CR3T" not in str(err.value) and "no_service" in str(err.value)
 
@@ -96,8 +103,11 @@ def test_slack_bot_posts_with_chat_post_message_and_bearer_token(http_server: Sc
 
 
 def test_slack_bot_rate_limit_is_retried_after_retry_after(http_server: ScriptedHTTPServer):
-    http_server.set(429, body=b'{"ok": false, "error": "ratelimited"}',
-                    headers={"Content-Type": "application/json", "Retry-After": "30"})
+    http_server.set(
+        429,
+        body=b'{"ok": false, "error": "ratelimited"}',
+        headers={"Content-Type": "application/json", "Retry-After": "30"},
+    )
     settings = make_settings(slack_bot_token="xoxb-test-token")
     with pytest.raises(DeliveryError) as err:
         SlackNotifier({"channel": "#care", "base_url": http_server.url + "/api/"}, settings).send(_notice())
@@ -106,8 +116,9 @@ def test_slack_bot_rate_limit_is_retried_after_retry_after(http_server: Scripted
 
 
 def test_slack_bot_unknown_channel_is_permanent(http_server: ScriptedHTTPServer):
-    http_server.set(200, body=b'{"ok": false, "error": "channel_not_found"}',
-                    headers={"Content-Type": "application/json"})
+    http_server.set(
+        200, body=b'{"ok": false, "error": "channel_not_found"}', headers={"Content-Type": "application/json"}
+    )
     settings = make_settings(slack_bot_token="xoxb-test-token")
     with pytest.raises(DeliveryError) as err:
         SlackNotifier({"channel": "#nope", "base_url": http_server.url + "/api/"}, settings).send(_notice())
