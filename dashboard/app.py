@@ -31,7 +31,7 @@ PAGES = {
 
 def main() -> None:
     """Route the request: login form, or the pages of the user's role."""
-    st.set_page_config(page_title="bounceback", page_icon="↩️", layout="wide")
+    st.set_page_config(page_title="bounceback", page_icon=":material/undo:", layout="wide")
     user = access.current_user()
     if user is None:
         # Every address shows the login form, so a deep link (or an expired session on /item?id=7)

@@ -27,6 +27,8 @@ def streamlit_command(port: int, address: str, headless: bool) -> list[str]:
         "true" if headless else "false",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 

@@ -100,12 +100,14 @@ def data_banner(user: SessionUser) -> None:
     warnings = data_warnings()
     if warnings.incomplete:
         names = ", ".join(md(n) for n in warnings.incomplete)
-        st.warning(f"Data may be incomplete: no successful crawl recently from {names}.", icon="⚠️")
+        st.warning(
+            f"Data may be incomplete: no successful crawl recently from {names}.", icon=":material/warning:"
+        )
     if warnings.failing:
         names = ", ".join(md(n) for n in warnings.failing)
-        st.warning(f"Crawls are failing for {names}; see Sources.", icon="⚠️")
+        st.warning(f"Crawls are failing for {names}; see Sources.", icon=":material/warning:")
     if warnings.dead_alerts and user.role in (Role.supervisor, Role.admin):
-        st.error(f"{warnings.dead_alerts} alert(s) could not be delivered.", icon="📭")
+        st.error(f"{warnings.dead_alerts} alert(s) could not be delivered.", icon=":material/unsubscribe:")
 
 
 def sidebar(user: SessionUser, session_minutes: int) -> None:

@@ -59,9 +59,11 @@ st.caption(
 )
 
 if m.claimed_by == user.username:
-    st.success(f"You hold this item since {ui.when(m.claimed_at)}.", icon="✋")
+    st.success(f"You hold this item since {ui.when(m.claimed_at)}.", icon=":material/back_hand:")
 elif m.claimed_by:
-    st.warning(f"{ui.md(m.claimed_by)} holds this item since {ui.when(m.claimed_at)}.", icon="🔒")
+    st.warning(
+        f"{ui.md(m.claimed_by)} holds this item since {ui.when(m.claimed_at)}.", icon=":material/lock:"
+    )
 
 left_col, right_col = st.columns([2, 1], gap="large")
 with left_col:

@@ -121,7 +121,7 @@ def queue_list() -> None:
     m[3].metric("Refreshed", f"{utcnow():%H:%M:%S}")
     flash = st.session_state.get("queue_flash")
     if flash:
-        st.error(ui.md(flash), icon="🔒")
+        st.error(ui.md(flash), icon=":material/lock:")
     if not page.rows:
         st.success("Nothing waiting. Nice work." if page_no == 0 else "No more items.")
     for row in page.rows:

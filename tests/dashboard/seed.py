@@ -295,7 +295,7 @@ def seed(engine: Engine, *, users: bool = True, now: datetime | None = None) -> 
     return out
 
 
-def add_hostile(engine: Engine, source_id: int, payloads: list[str]) -> list[int]:
+def add_hostile(engine: Engine, source_id: int, payloads: list[str], *, priority: float = 0.99) -> list[int]:
     """One open mention per payload, with the payload in the title, text and author name."""
     table_a = Author.__table__  # type: ignore[attr-defined]
     table_m = Mention.__table__  # type: ignore[attr-defined]
@@ -322,7 +322,7 @@ def add_hostile(engine: Engine, source_id: int, payloads: list[str]) -> list[int
                         author_id=author_id,
                         status="open",
                         severity="high",
-                        priority=0.99 - i / 1000,
+                        priority=priority - i / 1000,
                         flag_reasons=[payload],
                         match_reason=payload,
                         fetched_at=now,
