@@ -11,8 +11,8 @@ from alerts.escalation import escalate_overdue
 from alerts.outbox import evaluate
 from alerts.rules import add_rule
 from alerts.sql import AL, M
-from bounceback.tables import Activity, Incident
 from bounceback.db import session
+from bounceback.tables import Activity, Incident
 from tests.alerts.conftest import NOW, flagged, make_settings, webhook_channel
 from tests.factories import make_source
 
