@@ -107,7 +107,19 @@ class Mention(MentionPublic, table=True):
 
     __table_args__ = (
         UniqueConstraint("source_id", "external_id", name="uq_mention_source_external"),
-        Index("ix_mention_queue", "status", "priority"),
+        # Covers the dashboard queue (order, counts, common filters) without reading the rows.
+        Index(
+            "ix_mention_queue",
+            "status",
+            "priority",
+            "sla_due_at",
+            "first_claimed_at",
+            "flagged_at",
+            "fetched_at",
+            "severity",
+            "language",
+            "source_id",
+        ),
         Index("ix_mention_fetched", "fetched_at"),
         Index("ix_mention_claimed", "claimed_by", "status"),
     )

@@ -208,7 +208,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_mention_fetched', ['fetched_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_mention_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mention_published_at'), ['published_at'], unique=False)
-        batch_op.create_index('ix_mention_queue', ['status', 'priority'], unique=False)
+        batch_op.create_index('ix_mention_queue', ['status', 'priority', 'sla_due_at', 'first_claimed_at', 'flagged_at', 'fetched_at', 'severity', 'language', 'source_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mention_resolved_at'), ['resolved_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_mention_source_id'), ['source_id'], unique=False)
 
