@@ -125,6 +125,16 @@ def load_queue(
     eng = reader(engine)
     where = _conditions(filters, user)
     flagged = _flag_time()
+    # Pick the page's ids on the narrow columns first, then fetch text and joins for those rows only.
+    order = (
+        M.c.priority.desc(),
+        case((M.c.sla_due_at.is_(None), 1), else_=0),
+        M.c.sla_due_at.asc(),
+        M.c.id.desc(),
+    )
+    ids = (
+        select(M.c.id).where(and_(*where)).order_by(*order).offset(max(page, 0) * page_size).limit(page_size)
+    ).subquery()
     query = (
         select(
             M.c.id,
@@ -147,16 +157,12 @@ def load_queue(
             M.c.language,
             M.c.incident_id,
         )
-        .select_from(M.join(S, S.c.id == M.c.source_id).outerjoin(A, A.c.id == M.c.author_id))
-        .where(and_(*where))
-        .order_by(
-            M.c.priority.desc(),
-            case((M.c.sla_due_at.is_(None), 1), else_=0),
-            M.c.sla_due_at.asc(),
-            M.c.id.desc(),
+        .select_from(
+            ids.join(M, M.c.id == ids.c.id)
+            .join(S, S.c.id == M.c.source_id)
+            .outerjoin(A, A.c.id == M.c.author_id)
         )
-        .offset(max(page, 0) * page_size)
-        .limit(page_size)
+        .order_by(*order)
     )
     counts = select(
         func.count(),

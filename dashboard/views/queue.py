@@ -6,12 +6,20 @@ from datetime import timedelta
 
 import streamlit as st
 
+from bounceback.settings import get_settings
 from bounceback.types import utcnow
 from dashboard import access, ui
 from dashboard.queries import queue as q
 
 REFRESH = timedelta(seconds=15)
 PAGE_SIZE = 25
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _facets(database: str) -> q.Facets:
+    """Filter choices change rarely: read them at most every 30 s per database."""
+    return q.load_facets()
+
 
 user = access.require("queue")
 if "queue_seen_at" not in st.session_state:
@@ -25,7 +33,7 @@ if mark.button("Mark all as seen", width="stretch"):
     st.session_state.queue_seen_at = utcnow()
     q.mark_seen(user.username)
 
-facets = q.load_facets()
+facets = _facets(get_settings().database_url)
 with st.expander("Filters", expanded=False, icon=":material/filter_list:"):
     c = st.columns(4)
     sources = c[0].multiselect(
