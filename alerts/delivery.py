@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, desc, exists, select, update
+from sqlalchemy import Engine, desc, exists, select, update
 from sqlalchemy.orm import aliased
 
 from alerts.channels import make_notifier
@@ -130,6 +131,10 @@ class _Pass:
         self.engine, self.settings, self.now = engine, settings, now
         self.lease_seconds, self.rng = lease_seconds, rng
         self.result = PassResult()
+        self.lease = now + timedelta(seconds=lease_seconds)  # what `claim` wrote into next_attempt_at
+        self.held: set[int] = set()  # claimed rows not yet recorded
+        self.started = self.renewed = time.monotonic()
+        self.lost = False
 
     def _set(self, rows: list[Any], **values: Any) -> None:
         if not rows:
@@ -138,6 +143,7 @@ class _Pass:
             conn.execute(
                 update(AL).where(AL.c.id.in_([r.id for r in rows]), AL.c.status == "sending").values(**values)
             )
+        self.held.difference_update(r.id for r in rows)
 
     def defer(self, rows: list[Any], until: datetime, reason: str) -> None:
         self._set(rows, status="pending", next_attempt_at=until, last_error=reason)
@@ -246,26 +252,28 @@ class _Pass:
             self.settings.alert_cooldown_seconds,
         )
 
-    def _renew(self, rows: list[Any]) -> bool:
-        lease = self.now + timedelta(seconds=self.lease_seconds)
+    def _renew(self) -> bool:
+        """Extend the lease on every row still held once a third of it has passed; False if lost."""
+        elapsed = time.monotonic() - self.renewed
+        if self.lost or elapsed < self.lease_seconds / 3:
+            return not self.lost
+        lease = self.now + timedelta(seconds=time.monotonic() - self.started + self.lease_seconds)
         with self.engine.begin() as conn:
             held = conn.execute(
                 update(AL)
-                .where(
-                    AL.c.id == bindparam("b_id"),
-                    AL.c.status == "sending",
-                    AL.c.next_attempt_at == bindparam("b_lease"),
-                )
-                .values(next_attempt_at=lease),
-                [{"b_id": r.id, "b_lease": r.next_attempt_at} for r in rows],
+                .where(AL.c.id.in_(self.held), AL.c.status == "sending", AL.c.next_attempt_at == self.lease)
+                .values(next_attempt_at=lease)
             ).rowcount
-        return held == len(rows)
+        self.lease, self.renewed = lease, time.monotonic()
+        self.lost = held != len(self.held)
+        if self.lost:
+            log.warning("lost the lease on some of alerts %s; another sender has them", sorted(self.held))
+        return not self.lost
 
     def _sweep(self, lead: Any, key: str) -> list[Any]:
         """Claim the group's other due rows beyond this pass's batch, so a storm leaves as ONE message."""
-        lease = self.now + timedelta(seconds=self.lease_seconds)
         with self.engine.begin() as conn:
-            return list(
+            swept = list(
                 conn.execute(
                     update(AL)
                     .where(
@@ -275,15 +283,16 @@ class _Pass:
                         AL.c.status == "pending",
                         AL.c.next_attempt_at <= self.now,
                     )
-                    .values(status="sending", next_attempt_at=lease)
+                    .values(status="sending", next_attempt_at=self.lease)
                     .returning(*CLAIMED)
                 ).all()
             )
+        self.held.update(r.id for r in swept)
+        return swept
 
     def _send(self, notifier: Notifier, rows: list[Any], key: str) -> datetime | None:
         """Send one message for ``rows``; returns the retry time if the channel failed passingly."""
-        if not self._renew(rows):
-            log.warning("lost the lease on alerts %s; another sender has them", [r.id for r in rows])
+        if not self._renew():
             return None
         if not key.startswith("#"):
             rows = rows + self._sweep(rows[0], key)
@@ -332,6 +341,7 @@ class _Pass:
                         last_error=f"sent within alert {lead.id} ({len(rows)} alerts in one message)",
                     )
                 )
+        self.held.difference_update(r.id for r in rows)
         self.result.messages += 1
         self.result.delivered += len(rows)
 
@@ -375,6 +385,7 @@ def deliver(
     rows = claim(engine, now, limit=limit, lease_seconds=lease_seconds)
     worker = _Pass(engine, settings, now, lease_seconds, rng)
     worker.result.claimed = len(rows)
+    worker.held = {r.id for r in rows}
     if rows:
         worker.run(rows)
     return worker.result.counts()
