@@ -7,6 +7,7 @@ read row by row, for the recovery timings.
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from itertools import pairwise
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bounceback.tables import Incident, Source, Watch
@@ -160,30 +161,34 @@ def summary(window: Window, *, now: datetime | None = None, engine: Engine | Non
         func.coalesce(func.sum(case((M.c.sentiment == "negative", 1), else_=0)), 0),
         func.avg(M.c.rating),
     ).where(in_window)
-    flagged = select(M.c.flagged_at, M.c.first_claimed_at, M.c.resolved_at, M.c.sla_due_at, M.c.status).where(
-        M.c.flagged_at >= window.start, M.c.flagged_at < window.end
+    in_flagged = and_(M.c.flagged_at >= window.start, M.c.flagged_at < window.end)
+    closed = [s.value for s in CLOSED]
+    breached = or_(
+        M.c.first_claimed_at > M.c.sla_due_at,
+        and_(M.c.first_claimed_at.is_(None), M.c.status.notin_(closed), M.c.sla_due_at < now),
     )
+    flagged = select(func.count(), func.coalesce(func.sum(case((breached, 1), else_=0)), 0)).where(in_flagged)
+    eng_any = engine_or_default(engine)
+    to_claim = minutes_between(M.c.flagged_at, M.c.first_claimed_at, eng_any)
+    to_resolve = minutes_between(M.c.flagged_at, M.c.resolved_at, eng_any)
+    timings = select(to_claim, to_resolve).where(in_flagged, M.c.first_claimed_at.is_not(None))
     incidents = select(func.count()).where(I.c.opened_at >= window.start, I.c.opened_at < window.end)
     with eng.connect() as conn:
         count, negative, rating = conn.execute(totals).one()
-        timings = pd.DataFrame(
-            conn.execute(flagged).all(), columns=["flagged", "claimed", "resolved", "due", "status"]
-        )
+        n_flagged, breaches = conn.execute(flagged).one()
+        durations = conn.execute(timings).all()
         n_incidents = conn.execute(incidents).scalar_one()
     checked, recovered, resolved = _recovery(window, engine=engine)
-    claim_minutes = _median_minutes(timings, "claimed")
-    resolve_minutes = _median_minutes(timings, "resolved")
-    breaches = _sla_breaches(timings, now)
     return Summary(
         mentions=int(count),
         negative=int(negative),
         share_negative=round(negative / count, 4) if count else None,
         average_rating=round(float(rating), 2) if rating is not None else None,
         incidents=int(n_incidents),
-        flagged=len(timings),
-        median_minutes_to_claim=claim_minutes,
-        median_minutes_to_resolve=resolve_minutes,
-        sla_breaches=breaches,
+        flagged=int(n_flagged),
+        median_minutes_to_claim=_median([d[0] for d in durations]),
+        median_minutes_to_resolve=_median([d[1] for d in durations]),
+        sla_breaches=int(breaches),
         resolved=resolved,
         recovery_checked=checked,
         recovered=recovered,
@@ -191,27 +196,16 @@ def summary(window: Window, *, now: datetime | None = None, engine: Engine | Non
     )
 
 
-def _median_minutes(frame: pd.DataFrame, column: str) -> float | None:
-    done = frame.dropna(subset=["flagged", column])
-    if done.empty:
-        return None
-    minutes = (
-        pd.to_datetime(done[column], utc=True) - pd.to_datetime(done["flagged"], utc=True)
-    ).dt.total_seconds()
-    return round(float(minutes.median()) / 60, 1)
+def minutes_between(start: ColumnElement[Any], end: ColumnElement[Any], engine: Engine) -> ColumnElement[Any]:
+    """``end - start`` in minutes as a number, on SQLite and PostgreSQL."""
+    if engine.dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 60.0
+    return (func.julianday(end) - func.julianday(start)) * 1440.0
 
 
-def _sla_breaches(frame: pd.DataFrame, now: datetime) -> int:
-    """Flagged items first claimed after their SLA deadline, or still unclaimed past it."""
-    with_due = frame.dropna(subset=["due"])
-    if with_due.empty:
-        return 0
-    due = pd.to_datetime(with_due["due"], utc=True)
-    claimed = pd.to_datetime(with_due["claimed"], utc=True)
-    late = claimed.notna() & (claimed > due)
-    closed = with_due["status"].isin([s.value for s in CLOSED])
-    missed = claimed.isna() & ~closed & (due < pd.Timestamp(now))
-    return int((late | missed).sum())
+def _median(values: list[Any]) -> float | None:
+    present = [float(v) for v in values if v is not None]
+    return round(statistics.median(present), 1) if present else None
 
 
 def _recovery(window: Window, *, engine: Engine | None = None) -> tuple[int, int, int]:
@@ -219,13 +213,6 @@ def _recovery(window: Window, *, engine: Engine | None = None) -> tuple[int, int
     again afterwards, and how many of those next mentions were not negative."""
     later = M.alias("later")
     later_when = func.coalesce(later.c.published_at, later.c.fetched_at)
-    next_sentiment: Any = (
-        select(later.c.sentiment)
-        .where(later.c.author_id == M.c.author_id, later.c.id != M.c.id, later_when > M.c.resolved_at)
-        .order_by(later_when, later.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
     next_id: Any = (
         select(later.c.id)
         .where(later.c.author_id == M.c.author_id, later.c.id != M.c.id, later_when > M.c.resolved_at)
@@ -233,9 +220,15 @@ def _recovery(window: Window, *, engine: Engine | None = None) -> tuple[int, int
         .limit(1)
         .scalar_subquery()
     )
-    query = select(M.c.author_id, next_id.label("next_id"), next_sentiment.label("next_sentiment")).where(
-        M.c.status == "resolved", M.c.resolved_at >= window.start, M.c.resolved_at < window.end
+    resolved = (
+        select(M.c.author_id, next_id.label("next_id"))
+        .where(M.c.status == "resolved", M.c.resolved_at >= window.start, M.c.resolved_at < window.end)
+        .subquery()
     )
+    nxt = M.alias("nxt")
+    query = select(
+        resolved.c.author_id, resolved.c.next_id, nxt.c.sentiment.label("next_sentiment")
+    ).select_from(resolved.outerjoin(nxt, nxt.c.id == resolved.c.next_id))
     with reader(engine).connect() as conn:
         rows = conn.execute(query).all()
     checked = [r for r in rows if r.author_id is not None and r.next_id is not None and r.next_sentiment]
