@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from crawlers.sample.render_social import Seen, iso_z, stable_number
 
 APP_ID = "1612345678"
+CUPERTINO = timezone(timedelta(hours=-7))  # Apple stamps reviews in Pacific time
 APP_NAME = "Northwind Coffee: Order Ahead"
 COMPANY = "northwindcoffee.example"
 PRODUCT_NAMES = {
@@ -57,7 +58,7 @@ def appstore_feed(
                     "name": _label(m.author.handle),
                     "label": "",
                 },
-                "updated": _label(seen.published.strftime("%Y-%m-%dT%H:%M:%S-07:00")),
+                "updated": _label(seen.published.astimezone(CUPERTINO).isoformat(timespec="seconds")),
                 "im:rating": _label(str(m.rating or 3)),
                 "im:version": _label(m.extra.get("version", "4.2.0")),
                 "id": _label(appstore_id(seen)),
@@ -220,8 +221,8 @@ def schemaorg_page(product: str, reviews: list[Seen], *, base: str) -> str:
             f"{html.escape(s.mention.author.display_name)}</span></span>"
             f'<meta itemprop="datePublished" content="{s.published.date().isoformat()}">'
             '<div itemprop="reviewRating" itemscope itemtype="https://schema.org/Rating">'
-            '<meta itemprop="worstRating" content="1">'
-            f'<span itemprop="ratingValue">{(s.mention.rating or 3) * 2}</span>/'
+            '<meta itemprop="worstRating" content="0">'
+            f'<span itemprop="ratingValue">{((s.mention.rating or 3) - 1) * 2.5}</span>/'
             '<span itemprop="bestRating">10</span></div>'
             f'<p itemprop="reviewBody">{html.escape(s.mention.text)}</p></div>'
             for s in reviews
@@ -230,7 +231,8 @@ def schemaorg_page(product: str, reviews: list[Seen], *, base: str) -> str:
             '<div itemscope itemtype="https://schema.org/Product">'
             f'<h1 itemprop="name">{html.escape(name)}</h1>'
             '<div itemprop="aggregateRating" itemscope itemtype="https://schema.org/AggregateRating">'
-            f'<span itemprop="ratingValue">{average * 2}</span> out of '
+            '<meta itemprop="worstRating" content="0">'
+            f'<span itemprop="ratingValue">{round((average - 1) * 2.5, 2)}</span> out of '
             '<span itemprop="bestRating">10</span>, '
             f'<span itemprop="reviewCount">{len(reviews)}</span> reviews</div>{items}</div>'
         )

@@ -15,6 +15,10 @@ SPIDERS: dict[str, str] = {
     "hackernews": "crawlers.spiders.hackernews:HackerNewsSpider",
     "mastodon": "crawlers.spiders.mastodon:MastodonSpider",
     "bluesky": "crawlers.spiders.bluesky:BlueskySpider",
+    "appstore": "crawlers.spiders.appstore:AppStoreSpider",
+    "trustpilot": "crawlers.spiders.trustpilot:TrustpilotSpider",
+    "schemaorg": "crawlers.spiders.schemaorg:SchemaOrgSpider",
+    "feed": "crawlers.spiders.feed:FeedSpider",
 }
 
 

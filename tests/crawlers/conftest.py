@@ -260,3 +260,11 @@ def source_row(engine: Engine, source_id: int) -> Any:
     table = Source.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
         return conn.execute(select(table).where(table.c.id == source_id)).one()
+
+
+def run_crawls(*source_ids: int, timeout: float = 120) -> list[CrawlResult]:
+    """Several crawls at once, one subprocess each (independent sources; saves wall-clock time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(source_ids))) as pool:
+        return list(pool.map(lambda sid: run_crawl(sid, timeout=timeout), source_ids))
