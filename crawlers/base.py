@@ -58,6 +58,7 @@ from crawlers.items import MentionItem
 MAX_ERRORS_KEPT = 50
 RECENT_IDS_KEPT = 200
 DEFAULT_STREAM = "default"
+ALWAYS_KEPT = {"layout", "refused", "robots", "config", "timeout", "crash"}  # never lost to the cap
 
 
 @dataclass
@@ -77,7 +78,7 @@ class CrawlReport:
 
     def error(self, kind: str, reason: str, url: str | None = None) -> None:
         """Record one error (kind: http, refused, robots, network, timeout, oversize, parse, layout)."""
-        if len(self.errors) >= MAX_ERRORS_KEPT:
+        if len(self.errors) >= MAX_ERRORS_KEPT and kind not in ALWAYS_KEPT:
             self.errors_dropped += 1
             return
         entry: dict[str, Any] = {"kind": kind, "reason": reason[:1000]}
@@ -226,20 +227,26 @@ class SourceSpider(scrapy.Spider):
             )
             return
         items: list[MentionItem] = []
+        failures: list[str] = []
         skipped = 0
         for index, record in enumerate(records):
             try:
                 item = to_item(record)
             except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-                self.parse_failure(response, f"record {index}: {type(exc).__name__}: {exc}")
+                failures.append(f"record {index}: {type(exc).__name__}: {exc}")
                 continue
             if item is None:
                 skipped += 1
             else:
                 items.append(item)
         self.report.skipped += skipped
+        self.report.parse_failures += len(failures)
         if records and not items and not skipped:
-            self.report.error("layout", "0 items parsed from a non-empty page", response.url)
+            detail = f" ({len(failures)} records failed, first: {failures[0]})" if failures else ""
+            self.report.error("layout", "0 items parsed from a non-empty page" + detail, response.url)
+        else:
+            for reason in failures:
+                self.report.error("parse", reason, response.url)
         seen_before = False
         for item in items:
             seen_before |= self._remember(item, stream)
@@ -267,8 +274,15 @@ class SourceSpider(scrapy.Spider):
         return self.crawler.settings.getint("BOUNCEBACK_MAX_PAGES", 10)
 
     async def start(self) -> AsyncIterator[Any]:
-        """Scrapy ≥ 2.13 entry: the spider's first requests."""
-        for request in self.first_requests():
+        """Scrapy ≥ 2.13 entry: the spider's first requests (a broken source config is recorded)."""
+        try:
+            requests = list(self.first_requests())
+        except (ValueError, TypeError, KeyError) as exc:
+            self.report.error("config", f"cannot build the first request: {type(exc).__name__}: {exc}")
+            return
+        if not requests:
+            self.report.error("config", f"nothing to crawl: check the {self.name} source's parameters")
+        for request in requests:
             yield request
 
     def on_error(self, failure: Failure) -> None:

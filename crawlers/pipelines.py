@@ -1,7 +1,7 @@
 """The item pipeline: watch filtering, cleaning, and batched upserts into the database.
 
-Items are buffered and written in batches (by size, or when the previous write is over a second
-old, and at the end). A batch the database refuses is retried one mention at a time; a mention it
+Items are buffered and written in batches (by size, or once they have waited a second, and at the
+end). A batch the database refuses is retried one mention at a time; a mention it
 still refuses is stored parked with the database's reason and its text escaped, so nothing is lost.
 """
 
@@ -13,6 +13,7 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import DBAPIError, StatementError
+from twisted.internet.task import LoopingCall
 
 from bounceback.db import get_engine
 from crawlers.base import CrawlReport, SourceSpider
@@ -35,6 +36,7 @@ class MentionPipeline:
         self.watches: list[WatchRule] = []
         self.last_flush = time.monotonic()
         self.totals = UpsertCounts()
+        self.ticker: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -54,8 +56,14 @@ class MentionPipeline:
         return self.spider.report
 
     def open_spider(self) -> None:
-        """Load the enabled watches once per crawl."""
+        """Load the enabled watches once per crawl; flush an idle buffer every second."""
         self.watches = load_watches(get_engine())
+        self.ticker = LoopingCall(self._flush_if_idle)
+        self.ticker.start(FLUSH_EVERY_SECONDS, now=False)
+
+    def _flush_if_idle(self) -> None:
+        if self.buffer and time.monotonic() - self.last_flush >= FLUSH_EVERY_SECONDS:
+            self.flush()
 
     def process_item(self, item: Any) -> Any:
         """Filter, clean and buffer one item; flush when the batch is due."""
@@ -73,6 +81,8 @@ class MentionPipeline:
 
     def close_spider(self) -> None:
         """Write what is left."""
+        if self.ticker is not None and self.ticker.running:
+            self.ticker.stop()
         self.flush()
 
     def flush(self) -> None:

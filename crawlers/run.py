@@ -15,8 +15,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Engine
+
 from bounceback.db import get_engine
-from bounceback.errors import BouncebackError
+from bounceback.errors import BouncebackError, InvalidInput
 from bounceback.settings import get_settings
 from bounceback.sources import get_source
 from bounceback.types import CrawlStatus
@@ -44,7 +46,7 @@ def judge(report: CrawlReport, close_reason: str) -> tuple[CrawlStatus, str | No
     first = report.errors[0] if report.errors else None
     line = f"{first['kind']}: {first['reason']}" if first else None
     if close_reason == "closespider_timeout":
-        return CrawlStatus.failed, "timed out before the crawl finished" + (f" ({line})" if line else "")
+        return CrawlStatus.failed, "timed out before the crawl finished"
     if close_reason not in ("finished", ""):
         return CrawlStatus.failed, f"crawl ended early: {close_reason}" + (f" ({line})" if line else "")
     layout = [e for e in report.errors if e["kind"] in FATAL_KINDS]
@@ -52,6 +54,8 @@ def judge(report: CrawlReport, close_reason: str) -> tuple[CrawlStatus, str | No
         return CrawlStatus.failed, f"{layout[0]['kind']}: {layout[0]['reason']}"
     if report.errors and report.pages == 0:
         return CrawlStatus.failed, line
+    if report.pages == 0:
+        return CrawlStatus.failed, "no page was fetched"
     return CrawlStatus.ok, line
 
 
@@ -62,9 +66,14 @@ def crawl(source_id: int, *, timeout: float | None = None) -> CrawlOutcome:
     settings = get_settings()
     engine = get_engine()
     source = get_source(source_id, engine=engine)
-    spider_cls = spider_class(source.kind)
     assert source.id is not None
     run_id = start_run(engine, source.id, os.getpid())
+    try:
+        spider_cls = spider_class(source.kind)
+    except InvalidInput as exc:  # a kind without a spider (an optional extra not installed …)
+        unknown = CrawlReport()
+        unknown.error("config", str(exc))
+        return _finish(engine, run_id, source.id, unknown, "", None)
     process = CrawlerProcess(scrapy_settings(settings, timeout=timeout))
     crawler = process.create_crawler(spider_cls)
     close: dict[str, str] = {}
@@ -88,10 +97,22 @@ def crawl(source_id: int, *, timeout: float | None = None) -> CrawlOutcome:
         report = report or CrawlReport()
         report.error("crash", f"{type(exc).__name__}: {exc}")
         close["reason"] = "crash"
-    report = report or CrawlReport()
+    return _finish(engine, run_id, source.id, report or CrawlReport(), close.get("reason", ""), new_state)
+
+
+def _finish(
+    engine: Engine,
+    run_id: int,
+    source_id: int,
+    report: CrawlReport,
+    close_reason: str,
+    new_state: dict[str, Any] | None,
+) -> CrawlOutcome:
+    if close_reason == "closespider_timeout":
+        report.error("timeout", "the crawl reached its time limit and stopped; the rest waits for next time")
     if report.errors_dropped:
         report.errors.append({"kind": "more", "reason": f"{report.errors_dropped} more errors not kept"})
-    status, line = judge(report, close.get("reason", ""))
+    status, line = judge(report, close_reason)
     counts = {
         "pages": report.pages,
         "new": report.new,
@@ -106,14 +127,14 @@ def crawl(source_id: int, *, timeout: float | None = None) -> CrawlOutcome:
     finish_run(
         engine,
         run_id,
-        source.id,
+        source_id,
         status=status,
         counts=counts,
         errors=report.errors,
         new_state=new_state if status == CrawlStatus.ok else None,
         last_error=line,
     )
-    return CrawlOutcome(run_id, status, counts, report.errors, close.get("reason", ""))
+    return CrawlOutcome(run_id, status, counts, report.errors, close_reason)
 
 
 def main(argv: list[str] | None = None) -> int:
