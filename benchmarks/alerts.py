@@ -147,15 +147,43 @@ def throughput(count: int) -> tuple[float, float, int]:
         add_rule("bench-all", "bench-hook", {"event": "flagged"})
         now = utcnow()
         with engine.begin() as conn:
-            source_id = conn.execute(insert(Source.__table__).values(  # type: ignore[attr-defined]
-                kind="feed", name="bench", params={}, interval_seconds=900, enabled=False, created_at=now,
-                state={}, consecutive_failures=0).returning(Source.__table__.c.id)).scalar_one()  # type: ignore[attr-defined]
-            conn.execute(insert(Mention.__table__), [  # type: ignore[attr-defined]
-                {"source_id": source_id, "external_id": f"tp-{n}", "status": "open", "severity": "high",
-                 "sentiment": "negative", "text": NEGATIVE[n % len(NEGATIVE)].format(brand="Acme"),
-                 "flagged_at": now - timedelta(seconds=1), "flag_reasons": ["negative"], "engagement": {},
-                 "fetched_at": now, "updated_at": now, "priority": 1.0, "viral_score": 0.0, "accelerating": False,
-                 "version": 1} for n in range(count)])
+            source_id = conn.execute(
+                insert(Source.__table__)
+                .values(  # type: ignore[attr-defined]
+                    kind="feed",
+                    name="bench",
+                    params={},
+                    interval_seconds=900,
+                    enabled=False,
+                    created_at=now,
+                    state={},
+                    consecutive_failures=0,
+                )
+                .returning(Source.__table__.c.id)
+            ).scalar_one()  # type: ignore[attr-defined]
+            conn.execute(
+                insert(Mention.__table__),
+                [  # type: ignore[attr-defined]
+                    {
+                        "source_id": source_id,
+                        "external_id": f"tp-{n}",
+                        "status": "open",
+                        "severity": "high",
+                        "sentiment": "negative",
+                        "text": NEGATIVE[n % len(NEGATIVE)].format(brand="Acme"),
+                        "flagged_at": now - timedelta(seconds=1),
+                        "flag_reasons": ["negative"],
+                        "engagement": {},
+                        "fetched_at": now,
+                        "updated_at": now,
+                        "priority": 1.0,
+                        "viral_score": 0.0,
+                        "accelerating": False,
+                        "version": 1,
+                    }
+                    for n in range(count)
+                ],
+            )
         started = time.perf_counter()
         made = evaluate(now=utcnow())["alerts"]
         evaluated = time.perf_counter() - started
@@ -190,12 +218,28 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
     add_channel("bench-slack", "slack", {"webhook_url": slack.url + "/services/T0/B0/bench"}, test=False)
     add_rule("bench-slack-all", "bench-slack", {"event": "flagged"})
     with engine.begin() as conn:
-        source_id = conn.execute(insert(Source.__table__).values(  # type: ignore[attr-defined]
-            kind="feed", name="bench-latency", params={}, interval_seconds=86400, enabled=False,
-            created_at=utcnow(), state={}, consecutive_failures=0).returning(Source.__table__.c.id)).scalar_one()  # type: ignore[attr-defined]
+        source_id = conn.execute(
+            insert(Source.__table__)
+            .values(  # type: ignore[attr-defined]
+                kind="feed",
+                name="bench-latency",
+                params={},
+                interval_seconds=86400,
+                enabled=False,
+                created_at=utcnow(),
+                state={},
+                consecutive_failures=0,
+            )
+            .returning(Source.__table__.c.id)
+        ).scalar_one()  # type: ignore[attr-defined]
     log = (workdir / "scheduler.log").open("w")
-    scheduler = subprocess.Popen([str(Path(sys.executable).with_name("bounceback")), "run", "--tick", str(tick)],
-                                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    scheduler = subprocess.Popen(
+        [str(Path(sys.executable).with_name("bounceback")), "run", "--tick", str(tick)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     stored: dict[int, float] = {}
     mode = "scheduler (`bounceback run`)"
     try:
@@ -209,11 +253,24 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
             time.sleep(max(0.0, t0 + at - time.time()))
             now = utcnow()
             with engine.begin() as conn:
-                mention_id = conn.execute(insert(Mention.__table__).values(  # type: ignore[attr-defined]
-                    source_id=source_id, external_id=f"lat-{n}", status="new",
-                    text=NEGATIVE[n % len(NEGATIVE)].format(brand="Acme"), engagement={}, fetched_at=now,
-                    updated_at=now, flag_reasons=[], priority=0.0, viral_score=0.0, accelerating=False,
-                    version=1).returning(Mention.__table__.c.id)).scalar_one()  # type: ignore[attr-defined]
+                mention_id = conn.execute(
+                    insert(Mention.__table__)
+                    .values(  # type: ignore[attr-defined]
+                        source_id=source_id,
+                        external_id=f"lat-{n}",
+                        status="new",
+                        text=NEGATIVE[n % len(NEGATIVE)].format(brand="Acme"),
+                        engagement={},
+                        fetched_at=now,
+                        updated_at=now,
+                        flag_reasons=[],
+                        priority=0.0,
+                        viral_score=0.0,
+                        accelerating=False,
+                        version=1,
+                    )
+                    .returning(Mention.__table__.c.id)
+                ).scalar_one()  # type: ignore[attr-defined]
             stored[mention_id] = time.time()
         deadline = time.time() + 6 * tick + 60
         while time.time() < deadline and len(_arrived(slack)) < len(stored):
@@ -231,8 +288,10 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
     print(f"latency mode: {mode}, tick {tick} s, {mentions} mentions stored as 'new' over {spread:.0f} s")
     print(f"  messages received for {len(waits)}/{len(stored)} mentions")
     if waits:
-        print(f"  stored → Slack message: p50 {statistics.median(waits):.1f} s, "
-              f"p95 {_percentile(waits, 0.95):.1f} s, max {max(waits):.1f} s (target p95 ≤ 30 s)")
+        print(
+            f"  stored → Slack message: p50 {statistics.median(waits):.1f} s, "
+            f"p95 {_percentile(waits, 0.95):.1f} s, max {max(waits):.1f} s (target p95 ≤ 30 s)"
+        )
     if len(waits) < len(stored):
         print(f"  not flagged or not delivered: see {workdir / 'scheduler.log'} (kept)")
 
@@ -263,8 +322,10 @@ def main() -> int:
         try:
             configure(url, workdir)
             evaluated, delivered, received = throughput(args.alerts)
-            print(f"[{kind}] throughput: {args.alerts} alerts, evaluate {evaluated:,.0f} alerts/s, "
-                  f"deliver {delivered:,.0f} alerts/s to the local webhook (received {received})")
+            print(
+                f"[{kind}] throughput: {args.alerts} alerts, evaluate {evaluated:,.0f} alerts/s, "
+                f"deliver {delivered:,.0f} alerts/s to the local webhook (received {received})"
+            )
         finally:
             cleanup()
             shutil.rmtree(workdir, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from alerts.errors import DeliveryError
@@ -9,6 +11,10 @@ from alerts.notifiers.base import parse_retry_after
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 USER_AGENT = "bounceback-alerts/0.1"
+
+# httpx logs every request's full URL at INFO (and httpcore more at DEBUG): webhook URLs carry tokens.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 def client(timeout: float) -> httpx.Client:

@@ -237,3 +237,31 @@ def test_digest_channel_delivers_the_summary_table(engine: Engine, http_server: 
     body = http_server.received[0].json
     assert body["event"] == "digest" and "weekly digest" in body["title"]
     assert "Mentions" in body["text"] and "Top complaints" in body["text"]
+
+
+def test_two_senders_side_by_side_deliver_each_alert_once(engine, http_server):
+    import threading
+
+    settings = make_settings()
+    webhook_channel(engine, settings, http_server.url)
+    for _ in range(4):
+        source = make_source(engine)
+        for _ in range(50):
+            flagged(engine, source)
+    evaluate(engine, settings, now=NOW)
+    start = threading.Barrier(2)
+    results: list[dict] = []
+
+    def sender() -> None:
+        start.wait()
+        while (counts := deliver(engine, settings, now=NOW, limit=20))["claimed"]:
+            results.append(counts)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    keys = http_server.delivered_keys()
+    assert len(keys) == 200 and set(keys.values()) == {1}
+    assert _statuses(engine) == {"sent": 200}

@@ -129,3 +129,30 @@ def test_unreachable_server_is_a_passing_failure():
 def test_invalid_recipient_is_refused_when_the_channel_is_configured(address):
     with pytest.raises(InvalidInput):
         EmailNotifier(_config(25, to=[address]), make_settings())
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_transports_deliver_and_an_untrusted_certificate_is_permanent(tmp_path, security):
+    import ssl
+
+    from tests.alerts.peers import self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    tls = (
+        {"tls_context": server_tls, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": server_tls}
+    )
+    peer = SMTPPeer(credentials=("alerts", "pa55word"), **tls)
+    try:
+        settings = make_settings(smtp_password="pa55word")
+        config = _config(peer.port, security=security, username="alerts", ca_file=str(cert))
+        EmailNotifier(config, settings).send(_notice())
+        assert len(peer.messages) == 1
+        with pytest.raises(DeliveryError) as err:  # the system trust store does not know our certificate
+            EmailNotifier({**config, "ca_file": None}, settings).send(_notice())
+        assert err.value.permanent and "certificate" in str(err.value)
+    finally:
+        peer.close()

@@ -139,3 +139,16 @@ def test_apprise_failure_is_reported_as_passing(http_server: ScriptedHTTPServer)
     with pytest.raises(DeliveryError) as err:
         AppriseNotifier({"url": f"json://127.0.0.1:{http_server.port}/x"}, make_settings()).send(_notice())
     assert not err.value.permanent
+
+
+def test_no_log_line_shows_a_webhook_token(http_server: ScriptedHTTPServer, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    http_server.then(Action(status=500))
+    notifier = SlackNotifier({"webhook_url": http_server.url + "/services/T0/B0/L0GT0KEN"}, make_settings())
+    with pytest.raises(DeliveryError):
+        notifier.send(_notice())
+    notifier.send(_notice())
+    assert len(http_server.received) == 2
+    assert "L0GT0KEN" not in caplog.text
