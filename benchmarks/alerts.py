@@ -136,8 +136,8 @@ def throughput(count: int) -> tuple[float, float, int]:
     from alerts.delivery import deliver
     from alerts.outbox import evaluate
     from alerts.rules import add_rule
+    from alerts.sql import SRC, M
     from bounceback.db import get_engine
-    from bounceback.tables import Mention, Source
     from bounceback.types import utcnow
 
     engine = get_engine()
@@ -148,8 +148,8 @@ def throughput(count: int) -> tuple[float, float, int]:
         now = utcnow()
         with engine.begin() as conn:
             source_id = conn.execute(
-                insert(Source.__table__)
-                .values(  # type: ignore[attr-defined]
+                insert(SRC)
+                .values(
                     kind="feed",
                     name="bench",
                     params={},
@@ -159,11 +159,11 @@ def throughput(count: int) -> tuple[float, float, int]:
                     state={},
                     consecutive_failures=0,
                 )
-                .returning(Source.__table__.c.id)
-            ).scalar_one()  # type: ignore[attr-defined]
+                .returning(SRC.c.id)
+            ).scalar_one()
             conn.execute(
-                insert(Mention.__table__),
-                [  # type: ignore[attr-defined]
+                insert(M),
+                [
                     {
                         "source_id": source_id,
                         "external_id": f"tp-{n}",
@@ -209,8 +209,8 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
     """Store mentions as a crawler would while the scheduler runs; time until Slack gets each."""
     from alerts.channels import add_channel
     from alerts.rules import add_rule
+    from alerts.sql import SRC, M
     from bounceback.db import get_engine
-    from bounceback.tables import Mention, Source
     from bounceback.types import utcnow
 
     engine = get_engine()
@@ -219,8 +219,8 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
     add_rule("bench-slack-all", "bench-slack", {"event": "flagged"})
     with engine.begin() as conn:
         source_id = conn.execute(
-            insert(Source.__table__)
-            .values(  # type: ignore[attr-defined]
+            insert(SRC)
+            .values(
                 kind="feed",
                 name="bench-latency",
                 params={},
@@ -230,8 +230,8 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
                 state={},
                 consecutive_failures=0,
             )
-            .returning(Source.__table__.c.id)
-        ).scalar_one()  # type: ignore[attr-defined]
+            .returning(SRC.c.id)
+        ).scalar_one()
     log = (workdir / "scheduler.log").open("w")
     scheduler = subprocess.Popen(
         [str(Path(sys.executable).with_name("bounceback")), "run", "--tick", str(tick)],
@@ -254,8 +254,8 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
             now = utcnow()
             with engine.begin() as conn:
                 mention_id = conn.execute(
-                    insert(Mention.__table__)
-                    .values(  # type: ignore[attr-defined]
+                    insert(M)
+                    .values(
                         source_id=source_id,
                         external_id=f"lat-{n}",
                         status="new",
@@ -269,8 +269,8 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
                         accelerating=False,
                         version=1,
                     )
-                    .returning(Mention.__table__.c.id)
-                ).scalar_one()  # type: ignore[attr-defined]
+                    .returning(M.c.id)
+                ).scalar_one()
             stored[mention_id] = time.time()
         deadline = time.time() + 6 * tick + 60
         while time.time() < deadline and len(_arrived(slack)) < len(stored):
