@@ -205,7 +205,7 @@ def run(mentions: int, tick: int, pg: str | None, timeout: float) -> int:
         for label, job, key in (
             ("crawl", "crawl", "new"),
             ("score", "score", "scored"),
-            ("alert evaluation", "alerts.evaluate", "mentions"),
+            ("alert rules*", "alerts.evaluate", "mentions"),
         ):
             n, busy, span = _stage(engine, job, key)
             print(f"{label:<18}{n:>9}  {_rate(n, busy):>12}  {_rate(n, span):>12}  {busy:6.1f}   {span:6.1f}")
@@ -221,6 +221,7 @@ def run(mentions: int, tick: int, pg: str | None, timeout: float) -> int:
         )
         with engine.connect() as conn:
             flagged = conn.execute(select(func.count()).where(M.c.flagged_at.is_not(None))).scalar_one()
+        print("* rows the rule evaluation examined (it re-reads an overlap window, so more than stored)")
         print(
             f"\nflagged {flagged}; alerts in the outbox {alerts}; webhook messages received {hook.received}"
         )
