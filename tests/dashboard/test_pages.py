@@ -188,3 +188,51 @@ def test_fifty_hostile_payloads_render_as_inert_text(data, engine):
         at.switch_page("views/item.py").run()
         assert_inert(at)
         assert md(payload) in "\n".join(markdown_texts(at))
+
+
+OIDC_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a-test-cookie-secret-of-enough-length-123",
+        "client_id": "bounceback",
+        "client_secret": "not-a-real-secret",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+    }
+}
+
+
+def test_single_sign_on_is_offered_when_configured(data):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.apptest_helpers import APP, TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.secrets = OIDC_SECRETS
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert [b.label for b in at.button] == ["Log in", "Log in with single sign-on"]
+
+
+def test_single_sign_on_identity_maps_to_a_bounceback_user_by_email(data):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.apptest_helpers import APP, TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.secrets = OIDC_SECRETS
+    at.user = {"is_logged_in": True, "email": "Mary@Example.com"}
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Trends"  # mary is marketing
+
+
+def test_admin_adds_a_watch_in_settings(data):
+    from bounceback.watches import list_watches
+
+    at = log_in("ada")
+    at.switch_page("views/settings.py").run()
+    at.text_input(key="w_name").input("Acme Pay")
+    at.text_input(key="w_terms").input("acme pay, acmepay")
+    next(b for b in at.button if b.label == "Add watch").click().run()
+    assert "Watch Acme Pay added." in _values(at.success)
+    assert [w.terms for w in list_watches() if w.name == "Acme Pay"] == [["acme pay", "acmepay"]]
