@@ -7,6 +7,7 @@ The other conditions all have to hold; a condition left out always holds.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,6 +21,7 @@ from bounceback.errors import InvalidInput, NotFound
 from bounceback.tables import Rule
 from bounceback.types import Severity
 
+log = logging.getLogger("alerts.rules")
 Event = Literal["flagged", "incident", "sla"]
 
 
@@ -155,7 +157,11 @@ def active_rules(conn: Any, event: Event) -> list[tuple[int, str, int, Condition
     ).all()
     out = []
     for rule_id, name, channel_id, raw in rows:
-        conditions = parse_conditions(raw or {})
+        try:
+            conditions = parse_conditions(raw or {})
+        except InvalidInput as exc:  # e.g. hand-written JSON from the settings page: skip it, keep the rest
+            log.warning("rule %s (%s) is ignored: %s", rule_id, name, exc)
+            continue
         if conditions.event == event:
             out.append((rule_id, name, channel_id, conditions))
     return out

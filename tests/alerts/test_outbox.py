@@ -184,3 +184,14 @@ def test_daily_digest_is_raised_once_per_day_with_volume_sentiment_top_and_recov
     assert payload["outcomes"] == {"apologised": 1}
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(AL)).scalar_one() == 1
+
+
+def test_a_rule_with_broken_conditions_is_skipped_and_the_others_still_alert(engine: Engine):
+    from bounceback.tables import Rule
+
+    settings = make_settings()
+    channel = webhook_channel(engine, settings, "http://127.0.0.1:9/hook")
+    with session(engine) as sess:  # as the settings page might store hand-written JSON
+        sess.add(Rule(name="typo", channel_id=channel.id, conditions={"min_severty": "high"}))
+    flagged(engine)
+    assert evaluate(engine, settings, now=NOW)["alerts"] == 1
