@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,6 +92,15 @@ def oidc_login(email: str, *, engine: Engine | None = None) -> SessionUser | Non
     return None if user is None else _session_user(user, "oidc")
 
 
+def current_role(username: str, *, engine: Engine | None = None) -> Role | None:
+    """The user's role now, or None when the account is gone or deactivated."""
+    with session(engine, readonly=True) as sess:
+        row = sess.execute(
+            select(col(User.role)).where(col(User.username) == username, col(User.active).is_(True))
+        ).first()
+    return None if row is None else Role(row[0])
+
+
 def is_expired(user: SessionUser, now: datetime, minutes: int) -> bool:
     """True once the session is older than ``minutes``."""
     return now >= user.expires_at(minutes)
@@ -121,6 +130,14 @@ def current_user() -> SessionUser | None:
     if user is not None and is_expired(user, utcnow(), get_settings().session_minutes):
         logout(reason="Your session expired; please log in again.")
         return None
+    if user is not None:
+        role = current_role(user.username)
+        if role is None:
+            logout(reason="Your account was deactivated.")
+            return None
+        if role != user.role:  # an admin changed it: the menu follows on this run
+            user = replace(user, role=role)
+            st.session_state[SESSION_KEY] = user
     return user
 
 

@@ -212,7 +212,7 @@ def test_hostile_text_stays_text_in_the_browser(server, browser):
 
 
 def test_queue_refreshes_live_and_keeps_the_filters(server, browser):
-    url, _, data, _ = server
+    url = server[0]
     page = _log_in(browser, url, "carol")
     page.get_by_role("heading", name="Queue").wait_for()
     page.get_by_text("Filters").click()

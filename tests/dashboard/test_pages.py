@@ -236,3 +236,15 @@ def test_admin_adds_a_watch_in_settings(data):
     next(b for b in at.button if b.label == "Add watch").click().run()
     assert "Watch Acme Pay added." in _values(at.success)
     assert [w.terms for w in list_watches() if w.name == "Acme Pay"] == [["acme pay", "acmepay"]]
+
+
+def test_a_deactivated_user_is_logged_out_on_the_next_click(data):
+    from dashboard.queries.admin import set_user_active
+
+    at = log_in("alice")
+    assert at.title[0].value == "Queue"
+    set_user_active("alice", False)
+    next(b for b in at.button if b.label == "Mark all as seen").click().run()
+    assert [w.label for w in at.text_input] == ["Username", "Password"]
+    assert not any("charged" in t for t in markdown_texts(at))
+    assert "Your account was deactivated." in _values(at.warning)
