@@ -119,7 +119,14 @@ with left_col:
                 for a in view.activity
             ]
         ).iloc[::-1]
-        st.dataframe(log, hide_index=True, width="stretch")
+        st.dataframe(
+            log,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "when": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
+            },
+        )
     else:
         st.caption("Nothing done yet.")
 

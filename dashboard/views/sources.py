@@ -38,7 +38,17 @@ table = pd.DataFrame(
         for s in sources
     ]
 )
-st.dataframe(table, hide_index=True, width="stretch")
+WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "last success": WHEN,
+        "incomplete since": WHEN,
+        "last error": st.column_config.TextColumn(),
+    },
+)
 
 st.subheader("Recent crawl runs")
 names = {s.id: s.name for s in sources}
@@ -49,4 +59,4 @@ runs = health.recent_runs(picked)
 if runs.empty:
     st.caption("No crawl runs yet.")
 else:
-    st.dataframe(runs, hide_index=True, width="stretch")
+    st.dataframe(runs, hide_index=True, width="stretch", column_config={"started": WHEN})
