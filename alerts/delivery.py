@@ -175,13 +175,13 @@ class _Pass:
             self._channel(channel, channel_rows)
 
     def _channels(self, ids: set[int]) -> dict[int, Any]:
-        with self.engine.connect() as conn:
+        with self.engine.execution_options(readonly=True).connect() as conn:
             return {c.id: c for c in conn.execute(select(CH).where(CH.c.id.in_(ids))).all()}
 
     def _handled_mentions(self, rows: list[Any]) -> dict[int, str]:
         if not rows:
             return {}
-        with self.engine.connect() as conn:
+        with self.engine.execution_options(readonly=True).connect() as conn:
             found = conn.execute(
                 select(M.c.id, M.c.status, M.c.claimed_by).where(
                     M.c.id.in_({r.mention_id for r in rows}), M.c.status.in_(HANDLED)
@@ -235,7 +235,7 @@ class _Pass:
     def _group_slot(self, channel_id: int, key: str) -> datetime | None:
         if key.startswith("#"):
             return None
-        with self.engine.connect() as conn:
+        with self.engine.execution_options(readonly=True).connect() as conn:
             last = conn.execute(
                 select(AL.c.sent_at, AL.c.payload)
                 .where(AL.c.channel_id == channel_id, AL.c.group_key == key, AL.c.status == "sent")

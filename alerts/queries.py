@@ -27,7 +27,7 @@ class DeadAlert:
 
 def dead_alerts(*, limit: int = 50, engine: Engine | None = None) -> list[DeadAlert]:
     """The newest dead alerts with their reasons (permanent failures, attempts exhausted)."""
-    with (engine or get_engine()).connect() as conn:
+    with (engine or get_engine()).execution_options(readonly=True).connect() as conn:
         rows = conn.execute(
             select(
                 AL.c.id,
@@ -54,7 +54,7 @@ def dead_alerts(*, limit: int = 50, engine: Engine | None = None) -> list[DeadAl
 
 def outbox_counts(*, engine: Engine | None = None) -> dict[str, int]:
     """Alerts per status (requests routed by the rules are left out)."""
-    with (engine or get_engine()).connect() as conn:
+    with (engine or get_engine()).execution_options(readonly=True).connect() as conn:
         rows = conn.execute(
             select(AL.c.status, func.count()).where(AL.c.kind != "request").group_by(AL.c.status)
         ).all()

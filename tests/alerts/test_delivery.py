@@ -141,7 +141,7 @@ def test_storm_of_1000_mentions_in_one_incident_sends_at_most_one_message_per_wi
             .returning(INC.c.id)
         ).scalar_one()
     sent_at: list[int] = []
-    for tick in range(0, 1800, 10):
+    for tick in [*range(0, 300, 10), *range(300, 1800, 30)]:  # 10 s ticks while it storms
         now = NOW + timedelta(seconds=tick)
         if tick < 300:  # 1,000 mentions over 5 minutes: 34 per 10 s tick
             with engine.begin() as conn:
