@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, select, update
+from sqlalchemy import Engine, and_, case, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from bounceback import lifecycle
@@ -164,16 +164,24 @@ def load_queue(
         )
         .order_by(*order)
     )
+    sla = sla_minutes(engine=engine)
+    # Past the deadline and never claimed; without a stored deadline, flagged time + the severity's SLA.
+    overdue = or_(
+        M.c.sla_due_at < now,
+        *(
+            and_(
+                M.c.sla_due_at.is_(None), M.c.severity == sev, M.c.flagged_at < now - timedelta(minutes=mins)
+            )
+            for sev, mins in sla.items()
+        ),
+    )
     counts = select(
         func.count(),
         func.coalesce(func.sum(case((flagged > seen_since, 1), else_=0)), 0)
         if seen_since is not None
         else func.count(),
-        func.coalesce(
-            func.sum(case((and_(M.c.sla_due_at < now, M.c.first_claimed_at.is_(None)), 1), else_=0)), 0
-        ),
+        func.coalesce(func.sum(case((and_(overdue, M.c.first_claimed_at.is_(None)), 1), else_=0)), 0),
     ).where(and_(*where))
-    sla = sla_minutes(engine=engine)
     with eng.connect() as conn:
         rows = conn.execute(query).all()
         total, new_count, breached = conn.execute(counts).one()
@@ -236,6 +244,54 @@ def load_facets(*, engine: Engine | None = None) -> Facets:
             ).all()
         ]
     return Facets(sources=sources, watches=watches, incidents=incidents, languages=languages)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A resolved mention whose planned follow-up with the customer is due."""
+
+    id: int
+    title: str
+    author: str
+    outcome: str | None
+    resolved_by: str | None
+    follow_up_at: datetime
+
+
+def follow_ups_due(
+    *, user: str | None = None, now: datetime | None = None, limit: int = 20, engine: Engine | None = None
+) -> list[FollowUp]:
+    """Resolved mentions whose follow-up date has come (of ``user``'s resolutions if given), oldest first."""
+    now = now or utcnow()
+    query = (
+        select(
+            M.c.id,
+            func.coalesce(M.c.title, func.substr(M.c.text, 1, 120)).label("title"),
+            func.coalesce(A.c.display_name, A.c.handle).label("author"),
+            M.c.outcome,
+            M.c.resolved_by,
+            M.c.follow_up_at,
+        )
+        .select_from(M.outerjoin(A, A.c.id == M.c.author_id))
+        .where(M.c.status == "resolved", M.c.follow_up_at.is_not(None), M.c.follow_up_at <= now)
+        .order_by(M.c.follow_up_at)
+        .limit(limit)
+    )
+    if user:
+        query = query.where(M.c.resolved_by == user)
+    with reader(engine).connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        FollowUp(
+            id=r.id,
+            title=" ".join((r.title or "").split())[:120] or f"Mention {r.id}",
+            author=r.author or "unknown author",
+            outcome=r.outcome,
+            resolved_by=r.resolved_by,
+            follow_up_at=r.follow_up_at,
+        )
+        for r in rows
+    ]
 
 
 def last_seen(username: str, *, engine: Engine | None = None) -> datetime | None:

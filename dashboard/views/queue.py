@@ -33,6 +33,16 @@ if mark.button("Mark all as seen", width="stretch"):
     st.session_state.queue_seen_at = utcnow()
     q.mark_seen(user.username)
 
+due = q.follow_ups_due(user=user.username)
+if due:
+    with st.expander(f"Follow-ups due ({len(due)})", icon=":material/event_upcoming:"):
+        for f in due:
+            st.markdown(
+                f"**{ui.md(f.title)}** · {ui.md(f.author)} · {ui.md((f.outcome or '').replace('_', ' '))} · "
+                f"due {ui.ago(f.follow_up_at)}"
+            )
+            st.page_link("views/item.py", label=f"Open #{f.id}", query_params={"id": str(f.id)})
+
 facets = _facets(get_settings().database_url)
 with st.expander("Filters", expanded=False, icon=":material/filter_list:"):
     c = st.columns(4)

@@ -51,6 +51,9 @@ def test_queue_counts_new_since_last_look_and_sla_breaches(engine, data):
     assert page.breached == 1  # "breached": deadline passed, never claimed
     urgent = page.rows[0]
     assert urgent.sla_left(data.now) == timedelta(minutes=10)
+    later = q.load_queue(q.QueueFilters(), now=data.now + timedelta(hours=2), engine=engine)
+    # urgent and breached by their stored deadline, incident2 by flagged time + the 60 min high SLA
+    assert later.breached == 3
 
 
 def test_queue_remembers_when_a_user_last_looked(engine, data):
@@ -241,3 +244,14 @@ def test_admin_settings_store_sla_channels_and_rules(engine):
         admin.parse_json_object("{nope", "config")
     with pytest.raises(Exception, match="already exists"):
         admin.add_channel("care", "email", {}, engine=engine)
+
+
+def test_follow_ups_come_due_for_the_agent_who_resolved(engine, data):
+    mid = data.mentions["low"]
+    version = items.load_item(mid, engine=engine).mention.version
+    when = data.now + timedelta(days=3)
+    assert actions.resolve_item(mid, "alice", "fixed", version=version, follow_up_at=when, engine=engine).ok
+    assert q.follow_ups_due(user="alice", now=data.now, engine=engine) == []
+    due = q.follow_ups_due(user="alice", now=when + timedelta(minutes=1), engine=engine)
+    assert [(f.id, f.outcome) for f in due] == [(mid, "fixed")]
+    assert q.follow_ups_due(user="bob", now=when + timedelta(minutes=1), engine=engine) == []
