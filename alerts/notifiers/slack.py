@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from slack_sdk import WebClient
@@ -52,7 +53,14 @@ class SlackNotifier(Notifier):
         if channel and not settings.slack_bot_token.get_secret_value():
             raise InvalidInput("posting with chat.postMessage needs BOUNCEBACK_SLACK_BOT_TOKEN")
         if config.get("base_url"):
-            check_url(str(config["base_url"]), allow_private=settings.allow_private_urls)
+            base = str(config["base_url"])
+            check_url(base, allow_private=settings.allow_private_urls)
+            host = urlsplit(base).hostname or ""
+            if not settings.allow_private_urls and not (
+                base.startswith("https://") and host.endswith("slack.com")
+            ):
+                # the bot token travels to base_url: only Slack may receive it (tests allow a local one)
+                raise InvalidInput("base_url must be an https://…slack.com URL")
         if config.get("timeout") is not None:
             timeout_from(config)
         return dict(config)

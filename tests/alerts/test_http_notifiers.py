@@ -13,7 +13,7 @@ from alerts.message import Notice
 from alerts.notifiers.apprise import AppriseNotifier
 from alerts.notifiers.slack import SlackNotifier
 from alerts.notifiers.webhook import WebhookNotifier
-from bounceback.errors import UnsafeURL
+from bounceback.errors import InvalidInput, UnsafeURL
 from tests.alerts.conftest import make_settings
 from tests.alerts.peers import Action, ScriptedHTTPServer
 
@@ -152,3 +152,9 @@ def test_no_log_line_shows_a_webhook_token(http_server: ScriptedHTTPServer, capl
     notifier.send(_notice())
     assert len(http_server.received) == 2
     assert "L0GT0KEN" not in caplog.text
+
+
+def test_bot_token_is_only_sent_to_slack():
+    settings = make_settings(slack_bot_token="xoxb-test-token", allow_private_urls=False)
+    with pytest.raises(InvalidInput):
+        SlackNotifier({"channel": "#care", "base_url": "https://collector.example.com/api/"}, settings)
