@@ -54,13 +54,12 @@ class SlackNotifier(Notifier):
             raise InvalidInput("posting with chat.postMessage needs BOUNCEBACK_SLACK_BOT_TOKEN")
         if config.get("base_url"):
             base = str(config["base_url"])
-            check_url(base, allow_private=settings.allow_private_urls)
             host = urlsplit(base).hostname or ""
-            if not settings.allow_private_urls and not (
-                base.startswith("https://") and host.endswith("slack.com")
-            ):
+            is_slack = base.startswith("https://") and (host == "slack.com" or host.endswith(".slack.com"))
+            if not (settings.allow_private_urls or is_slack):
                 # the bot token travels to base_url: only Slack may receive it (tests allow a local one)
                 raise InvalidInput("base_url must be an https://…slack.com URL")
+            check_url(base, allow_private=settings.allow_private_urls)
         if config.get("timeout") is not None:
             timeout_from(config)
         return dict(config)

@@ -156,5 +156,5 @@ def test_no_log_line_shows_a_webhook_token(http_server: ScriptedHTTPServer, capl
 
 def test_bot_token_is_only_sent_to_slack():
     settings = make_settings(slack_bot_token="xoxb-test-token", allow_private_urls=False)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match=r"slack\.com URL"):
         SlackNotifier({"channel": "#care", "base_url": "https://collector.example.com/api/"}, settings)
