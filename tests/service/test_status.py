@@ -106,3 +106,20 @@ def test_failed_job_incomplete_source_and_dead_alerts_make_it_unhealthy(engine):
     result = bb_status("--json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["dead_alerts"] == 1
+
+
+def test_a_source_failing_three_times_in_a_row_is_unhealthy(engine):
+    _lease(engine)
+    flaky, fine = make_source(engine), make_source(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            update(Source.__table__)
+            .where(Source.__table__.c.id == flaky.id)
+            .values(consecutive_failures=3, last_error="HTTP 503 from the feed")
+        )
+        conn.execute(
+            update(Source.__table__)
+            .where(Source.__table__.c.id == fine.id)
+            .values(consecutive_failures=2, last_error="timeout")
+        )
+    assert collect().problems == [f"source {flaky.name}: 3 failed crawls in a row (HTTP 503 from the feed)"]
