@@ -51,7 +51,7 @@ def run_worker(
             runner.save(result)
         if result.did_work:
             busy += 1
-        else:
+        elif max_runs is None or runs < max_runs:
             stop.wait(idle_seconds)
     log.info("worker %s stopped after %d runs (%d did work)", runner.holder, runs, busy)
     return busy
