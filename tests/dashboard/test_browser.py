@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bounceback.db import make_engine, session
 from bounceback.migrate import upgrade
-from bounceback.tables import Mention
+from bounceback.tables import Activity, Mention
 from tests.dashboard.hostile import PAYLOADS
 from tests.dashboard.seed import PASSWORD, Seeded, add_hostile, add_users, seed
 
@@ -169,15 +170,23 @@ def test_two_agents_race_for_one_item_and_exactly_one_wins(server, browser):
         _claim_button(page, target).wait_for()
     for page in pages.values():  # both clicks leave before either claim is answered
         _claim_button(page, target).click(no_wait_after=True)
-    holder = None
     deadline = time.monotonic() + WAIT_MS / 1000
-    while holder is None and time.monotonic() < deadline:
-        holder = _mention(db_url, target).claimed_by
+    while not any("/item" in page.url for page in pages.values()):
+        assert time.monotonic() < deadline, "nobody got the item"
+        next(iter(pages.values())).wait_for_timeout(100)
+    holder = _mention(db_url, target).claimed_by
     assert holder in pages
     loser = next(name for name in pages if name != holder)
     pages[holder].get_by_text("You hold this item").wait_for()
     pages[loser].get_by_text(f"Already claimed by {holder}").wait_for()
     assert "/item" not in pages[loser].url
+    engine = make_engine(db_url)
+    with session(engine, readonly=True) as sess:
+        claims = sess.execute(
+            select(Activity.actor).where(Activity.mention_id == target, Activity.action == "claimed")
+        ).all()
+    engine.dispose()
+    assert [c.actor for c in claims] == [holder]
     for page in pages.values():
         page.context.close()
 
@@ -215,9 +224,11 @@ def test_queue_refreshes_live_and_keeps_the_filters(server, browser):
     url = server[0]
     page = _log_in(browser, url, "carol")
     page.get_by_role("heading", name="Queue").wait_for()
-    page.get_by_text("Filters").click()
-    page.locator(".st-key-f_sev").click()
-    page.get_by_role("option", name="low").click()
+    page.get_by_text("Filters", exact=True).click()
+    severity = page.locator(".st-key-f_sev input")
+    severity.wait_for(state="visible")
+    severity.click()
+    page.get_by_role("option", name="low", exact=True).click()
     page.keyboard.press("Escape")
     rows = page.locator("[class*='st-key-row-']")
     deadline = time.monotonic() + WAIT_MS / 1000
