@@ -83,6 +83,8 @@ def action_panel(view: ItemView, user: SessionUser) -> None:
         and bar[0].button("Take back to queue", key="item_force_release", width="stretch")
     ):
         _done(actions.release_item(m.id, user.username, force=True))
+    if closed and bar[0].button("Reopen", key="item_reopen", width="stretch"):
+        _done(actions.reopen_item(m.id, user.username))
     if closed:
         st.info(
             f"Resolved as {ui.md(OUTCOME_LABELS.get(m.outcome or '', m.outcome or m.status))} "

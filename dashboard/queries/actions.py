@@ -28,6 +28,7 @@ __all__ = [
     "record_reply",
     "relabel_item",
     "release_item",
+    "reopen_item",
     "resolve_item",
     "set_follow_up",
 ]
@@ -110,6 +111,16 @@ def set_follow_up(
     return _run(
         lambda: lifecycle.set_follow_up(mention_id, user, when, version=version, engine=engine),
         f"Follow-up planned for {when:%Y-%m-%d}.",
+    )
+
+
+def reopen_item(
+    mention_id: int, user: str, note: str | None = None, *, engine: Engine | None = None
+) -> ActionResult:
+    """Put a resolved or dismissed mention back on the queue (the customer came back)."""
+    return _run(
+        lambda: lifecycle.reopen(mention_id, user, note=(note or "").strip() or None, engine=engine),
+        "Reopened: it is back on the queue.",
     )
 
 

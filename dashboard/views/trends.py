@@ -85,16 +85,15 @@ with left:
         width="stretch",
     )
 with right:
-    st.markdown("**Share negative**")
-    daily = volume.groupby("day", as_index=False)[["mentions", "negative"]].sum()
-    daily["share_negative"] = daily["negative"] / daily["mentions"]
+    st.markdown(f"**Share negative by {by}**")
     st.altair_chart(
-        alt.Chart(daily)
-        .mark_line(point=True, color="#d62728")
+        alt.Chart(volume)
+        .mark_line(point=True)
         .encode(
             x=alt.X("day:T", title=None),
             y=alt.Y("share_negative:Q", title="share negative", axis=alt.Axis(format="%")),
-            tooltip=["day:T", alt.Tooltip("share_negative:Q", format=".0%"), "mentions:Q"],
+            color=alt.Color(f"{by}:N", title=by),
+            tooltip=["day:T", f"{by}:N", alt.Tooltip("share_negative:Q", format=".0%"), "mentions:Q"],
         )
         .properties(height=260),
         width="stretch",

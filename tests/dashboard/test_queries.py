@@ -255,3 +255,11 @@ def test_follow_ups_come_due_for_the_agent_who_resolved(engine, data):
     due = q.follow_ups_due(user="alice", now=when + timedelta(minutes=1), engine=engine)
     assert [(f.id, f.outcome) for f in due] == [(mid, "fixed")]
     assert q.follow_ups_due(user="bob", now=when + timedelta(minutes=1), engine=engine) == []
+
+
+def test_a_resolved_item_can_be_reopened(engine, data):
+    mid = data.mentions["older"]
+    assert actions.reopen_item(mid, "alice", "customer wrote again", engine=engine).ok
+    assert items.load_item(mid, engine=engine).mention.status == "reopened"
+    assert mid in [r.id for r in q.load_queue(q.QueueFilters(), engine=engine).rows]
+    assert not actions.reopen_item(mid, "alice", engine=engine).ok  # already open
