@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,11 @@ def streamlit_command(port: int, address: str, headless: bool) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the dashboard in the foreground until interrupted; returns streamlit's exit code."""
-    return subprocess.call(streamlit_command(args.port, args.address, args.headless))
+    """Become the Streamlit server (exec), so signals and the exit code are streamlit's own."""
+    command = streamlit_command(args.port, args.address, args.headless)
+    sys.stdout.flush()
+    os.execv(command[0], command)  # noqa: S606 (fixed argv, no shell)
+    return 0  # not reached
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
