@@ -21,6 +21,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,9 +43,17 @@ MASTODON_INSTANCE = "mastodon.example"
 class ReplayData:
     """The sample plus a clock: what is visible now, and how engaged it is."""
 
-    def __init__(self, sample: Sample, *, start: float | None = None, speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        sample: Sample,
+        *,
+        start: float | None = None,
+        speed: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.sample = sample
-        self.start = time.time() if start is None else start
+        self.clock = clock  # the one place the server reads the time (tests pass a controllable one)
+        self.start = clock() if start is None else start
         self.speed = max(speed, 1e-6)
         self._newest_first = {p: list(reversed(items)) for p, items in sample.by_platform.items()}
 
@@ -54,7 +63,7 @@ class ReplayData:
 
     def visible(self, platform: str, now: float | None = None) -> list[Seen]:
         """The platform's mentions published by ``now``, newest first."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         out = []
         for m in self._newest_first[platform]:
             at = self.published(m)
