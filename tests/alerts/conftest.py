@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -102,3 +103,29 @@ def flagged(engine: Engine, source: Source | None = None, when: datetime = NOW, 
         **kw,
     }
     return make_mention(engine, source or make_source(engine), **fields)
+
+
+def flagged_many(engine: Engine, source: Source, count: int, when: datetime = NOW) -> None:
+    """``count`` flagged negative mentions of ``source``, stored in one statement."""
+    from sqlalchemy import insert
+
+    from alerts.sql import M
+
+    rows = [
+        {
+            "source_id": source.id,
+            "external_id": f"bulk-{uuid.uuid4().hex}",
+            "status": "open",
+            "severity": "high",
+            "sentiment": "negative",
+            "text": f"complaint {n}",
+            "flagged_at": when,
+            "flag_reasons": ["negative"],
+            "engagement": {},
+            "fetched_at": when,
+            "updated_at": when,
+        }
+        for n in range(count)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(M), rows)

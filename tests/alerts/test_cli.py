@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bounceback.cli import main
 from bounceback.types import utcnow
 from tests.alerts.conftest import flagged
 from tests.alerts.peers import ScriptedHTTPServer
+
+# what this file tests is rendering and command plumbing, not storage: SQLite is enough
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:

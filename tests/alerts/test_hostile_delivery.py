@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from alerts.channels import add_channel
 from alerts.delivery import deliver
 from alerts.message import clean_text
@@ -14,6 +16,10 @@ from tests.alerts.conftest import NOW, flagged, make_settings
 from tests.alerts.hostile import HOSTILE
 from tests.alerts.peers import ScriptedHTTPServer, SMTPPeer
 from tests.factories import make_author, make_source
+
+# what this file tests is rendering and command plumbing, not storage: SQLite is enough
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 
 OUR_LINK = re.compile(
     r"^(https://care\.example\.com/item\?id=\d+|https?://[^\s<>|]+)\|(Open in bounceback|original post)$"

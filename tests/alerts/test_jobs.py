@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from alerts.jobs import digest_job, escalate_job, evaluate_job, jobs
 from bounceback.plugins import discover_jobs
 from bounceback.settings import get_settings
@@ -16,6 +18,7 @@ def test_jobs_cover_evaluate_deliver_escalate_and_digest_on_the_tick():
     assert {s.name for s in discover_jobs(make_settings())} >= set(specs)  # found through the entry point
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # job plumbing, not storage
 def test_evaluate_job_delivers_at_once_what_it_raised(engine, http_server):
     webhook_channel(engine, get_settings(), http_server.url)
     flagged(engine, when=utcnow())
