@@ -19,6 +19,7 @@ from bounceback.db import get_engine
 from crawlers.base import CrawlReport, SourceSpider
 from crawlers.clean import PreparedMention, prepare
 from crawlers.items import MentionItem
+from crawlers.records import record_progress
 from crawlers.store import UpsertCounts, upsert_batch
 from crawlers.watching import WatchRule, load_watches, match_watches
 
@@ -106,6 +107,10 @@ class MentionPipeline:
         report.updated += counts.updated
         report.unchanged += counts.unchanged
         report.parked += counts.parked
+        if spider.run_id is not None:
+            progress = {"pages": report.pages, "new": report.new, "updated": report.updated}
+            progress |= {"unchanged": report.unchanged, "parked": report.parked}
+            record_progress(engine, spider.run_id, progress)
 
     def _store_one(self, mention: PreparedMention) -> UpsertCounts:
         spider = self.spider

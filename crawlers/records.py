@@ -27,6 +27,22 @@ def start_run(engine: Engine, source_id: int, pid: int | None) -> int:
     return int(run_id)
 
 
+def record_progress(engine: Engine, run_id: int, counts: dict[str, int]) -> None:
+    """Write a running crawl's counts so far (a crawl killed later still shows what it stored)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(CR)
+            .where(CR.c.id == run_id, CR.c.status == CrawlStatus.running.value)
+            .values(
+                pages=counts.get("pages", 0),
+                items_new=counts.get("new", 0),
+                items_updated=counts.get("updated", 0),
+                items_unchanged=counts.get("unchanged", 0),
+                items_parked=counts.get("parked", 0),
+            )
+        )
+
+
 def finish_run(
     engine: Engine,
     run_id: int,

@@ -14,8 +14,9 @@ import sys
 import time
 
 import pytest
+from scrapy import Request
 
-from crawlers.middlewares import retry_after_seconds
+from crawlers.middlewares import NetGuardMiddleware, RefusedURL, retry_after_seconds
 from tests.conftest import REPO
 from tests.crawlers.conftest import (
     FIXTURES,
@@ -227,5 +228,25 @@ def test_kill_9_mid_crawl_then_rerun_loses_nothing_and_duplicates_nothing(engine
     ]
     assert len(ids) == 300 == len(set(ids))
     assert result.summary["new"] == 300 - before
-    killed_run = rows(engine, "SELECT status FROM crawlrun WHERE source_id = :s ORDER BY id", s=source_id)
-    assert [r.status for r in killed_run] == ["running", "ok"]  # only a launcher can say "killed"
+    runs = rows(
+        engine, "SELECT status, items_new FROM crawlrun WHERE source_id = :s ORDER BY id", s=source_id
+    )
+    assert [r.status for r in runs] == ["running", "ok"]  # only a launcher can say "killed"
+    assert runs[0].items_new == before  # the killed run's progress was written as it went
+
+
+def test_the_guard_refuses_private_metadata_loopback_and_non_http_urls():
+    strict, relaxed = NetGuardMiddleware(allow_private=False), NetGuardMiddleware(allow_private=True)
+    for url in (
+        "http://10.0.0.1/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8080/",
+        "http://localhost/",
+    ):
+        with pytest.raises(RefusedURL, match="private address"):
+            strict.process_request(Request(url))
+    assert strict.process_request(Request("http://93.184.215.14/r/x/new.json")) is None  # a public literal
+    assert relaxed.process_request(Request("http://10.0.0.1/x")) is None  # tests and the demo
+    for guard in (strict, relaxed):  # Scrapy could read local files or FTP: never
+        with pytest.raises(RefusedURL, match="only http and https"):
+            guard.process_request(Request("file:///etc/passwd"))

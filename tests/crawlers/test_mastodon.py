@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.crawlers.conftest import Reply, add_source, mentions_by_id, run_crawl
+import pytest
+
+from tests.crawlers.conftest import Reply, add_source, crawl_run, mentions_by_id, run_crawl
 
 TAG = "/api/v1/timelines/tag/hoot"
 LOCAL = "http://localhost:3000"
@@ -83,3 +85,28 @@ def test_tag_timeline_follows_link_pages_on_the_instance_and_search_with_no_stat
     assert jeep.text == "@mastodonpy_test beep beep I'm a jeep"
     assert jeep.language == "en" and jeep.author_handle == "admin@mastodon.example"
     assert stored["117020592137523525"].text == "you can't say that on television"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_401_and_404_answers_are_recorded_once_each_without_retrying(engine, fixture_server):
+    srv = fixture_server
+    challenge = (
+        'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"'
+    )
+    srv.route(
+        TAG,
+        Reply.file(
+            "mastodon/error_401_invalid_token.json", status=401, headers={"WWW-Authenticate": challenge}
+        ),
+    )
+    srv.route("/api/v2/search", Reply.file("mastodon/error_404_status_missing.json", status=404))
+    source_id = add_source(
+        engine, "mastodon", instance="mastodon.example", tag="hoot", query="x", base_url=srv.url
+    )
+
+    result = run_crawl(source_id)
+
+    assert result.returncode == 1
+    assert len(srv.hits(TAG)) == 1 and len(srv.hits("/api/v2/search")) == 1
+    reasons = sorted(e["reason"] for e in crawl_run(engine, result.summary["run_id"]).errors)
+    assert reasons == ['HTTP 401: {"error":"The access token is invalid"}', 'HTTP 404: {"error":"Not Found"}']
