@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -108,6 +109,58 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if wait > 0:
             await _sleep(wait)
         return retry
+
+
+def rate_limit_wait(headers: Any, now: float | None = None) -> float | None:
+    """Seconds until the rate-limit budget resets when the response says it is spent, else None.
+
+    Reads ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` as Reddit (seconds to go) and Mastodon
+    (an ISO 8601 time) send them; an epoch timestamp is understood too.
+    """
+    remaining, reset = headers.get(b"X-RateLimit-Remaining"), headers.get(b"X-RateLimit-Reset")
+    if remaining is None or reset is None:
+        return None
+    try:
+        if float(remaining.decode("latin-1")) >= 1:
+            return None
+    except ValueError:
+        return None
+    text = reset.decode("latin-1").strip()
+    now = time.time() if now is None else now
+    try:
+        value = float(text)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return max(0.0, when.timestamp() - now)
+    return max(0.0, value - now) if value > 1e9 else max(0.0, value)
+
+
+class RateLimitMiddleware:
+    """When a response says the rate-limit budget is spent, hold it until the budget resets.
+
+    Paging is sequential (the next request comes from parsing this response), so holding the
+    response holds the crawl of that stream; a reset further away than the retry cap is not waited
+    for (the crawl goes on and the server's 429, if any, is handled by the retry middleware).
+    """
+
+    def __init__(self, max_wait: float) -> None:
+        self.max_wait = max_wait
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Built from BOUNCEBACK_RETRY_MAX_WAIT."""
+        return cls(crawler.settings.getfloat("BOUNCEBACK_RETRY_MAX_WAIT", 300.0))
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        """Wait out a spent budget, then pass the response on."""
+        wait = rate_limit_wait(response.headers)
+        if wait and wait <= self.max_wait:
+            log.info("rate-limit budget spent at %s: waiting %.1fs", request.url, wait)
+            await _sleep(wait)
+        return response
 
 
 async def _sleep(seconds: float) -> None:

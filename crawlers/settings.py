@@ -2,8 +2,9 @@
 
 Politeness is not optional: robots.txt is obeyed, AutoThrottle adapts to the server, one request at a
 time per host, an honest User-Agent that carries the operator's contact, 429/5xx retried after the
-server's ``Retry-After`` (else exponential backoff), 4xx never retried, responses capped in size, and
-URLs that resolve to private or loopback addresses refused unless ``allow_private_urls`` is set.
+server's ``Retry-After`` (else exponential backoff), a spent ``X-RateLimit`` budget waited out,
+4xx never retried, responses capped in size, and URLs that resolve to private or loopback addresses
+refused unless ``allow_private_urls`` is set.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def scrapy_settings(settings: Settings | None = None, *, timeout: float | None =
             "crawlers.middlewares.NetGuardMiddleware": 50,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.middlewares.PoliteRetryMiddleware": 550,
+            "crawlers.middlewares.RateLimitMiddleware": 540,  # sees only what retries pass on
         },
         "ITEM_PIPELINES": {"crawlers.pipelines.MentionPipeline": 300},
         "LOG_LEVEL": "DEBUG" if s.log_level == "DEBUG" else "WARNING",

@@ -16,7 +16,7 @@ import time
 import pytest
 from scrapy import Request
 
-from crawlers.middlewares import NetGuardMiddleware, RefusedURL, retry_after_seconds
+from crawlers.middlewares import NetGuardMiddleware, RefusedURL, rate_limit_wait, retry_after_seconds
 from tests.conftest import REPO
 from tests.crawlers.conftest import (
     FIXTURES,
@@ -250,3 +250,38 @@ def test_the_guard_refuses_private_metadata_loopback_and_non_http_urls():
     for guard in (strict, relaxed):  # Scrapy could read local files or FTP: never
         with pytest.raises(RefusedURL, match="only http and https"):
             guard.process_request(Request("file:///etc/passwd"))
+
+
+@sqlite_only
+def test_a_spent_rate_limit_budget_is_waited_out_before_the_next_page(engine, fixture_server):
+    srv = fixture_server
+    spent = {"x-ratelimit-remaining": "0.0", "x-ratelimit-reset": "2", "x-ratelimit-used": "600"}  # Reddit's
+    srv.route(NEW, Reply.file("reddit/subreddit_new_2016.json", headers=spent))
+    srv.route(NEW, Reply.file("reddit/empty_listing_2016.json"), query={"after": "t3_48f6io"})
+    source_id = add_source(engine, "reddit", subreddit="askreddit", base_url=srv.url)
+
+    result = run_crawl(source_id)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = srv.hits(NEW)
+    assert second.at - first.at >= 1.95
+    assert result.summary["new"] == 100
+
+
+def test_rate_limit_reset_is_read_in_reddit_seconds_mastodon_iso_time_or_epoch():
+    from scrapy.http import Headers
+
+    now = 1_785_592_500.0  # 2026-08-01T13:55:00Z
+    mastodon = Headers({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-08-01T13:55:30.146988Z"})
+    assert rate_limit_wait(mastodon, now=now) == pytest.approx(30.147, abs=0.01)
+    assert (
+        rate_limit_wait(Headers({"X-RateLimit-Remaining": "0.0", "X-RateLimit-Reset": "525"}), now=now) == 525
+    )
+    assert (
+        rate_limit_wait(Headers({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(now + 9)}), now=now)
+        == 9
+    )
+    assert (
+        rate_limit_wait(Headers({"X-RateLimit-Remaining": "299", "X-RateLimit-Reset": "60"}), now=now) is None
+    )
+    assert rate_limit_wait(Headers({}), now=now) is None
