@@ -29,8 +29,10 @@ What the base does for every spider:
 - ``self.page(...)`` converts each record with ``to_item`` (``self.ref(pointer)`` then names the
   page being parsed, for ``MentionItem.raw_ref``) (an exception there is a parse failure
   recorded with its reason; the other records go on), reports "0 items parsed from a non-empty page"
-  as a ``layout`` error, and follows ``next_request`` unless the page reached an item already seen
-  by an earlier successful crawl (``Source.state``) or the page budget (``crawl_max_pages``).
+  as a ``layout`` error, and follows ``next_request`` unless the page's last (oldest) item was
+  already seen by an earlier successful crawl (``Source.state``: recent ids and the newest
+  published time) or the page budget (``crawl_max_pages`` per stream) is spent. So a first crawl
+  reads back at most that many pages; later ones read until they reach what they saw.
 - ``self.next_state()`` is what run.py saves in ``Source.state`` after a successful crawl (newest
   published time and recent ids per stream, plus anything a spider put in ``self.state_updates``,
   such as an ETag). A crawl that failed, timed out or was killed leaves the state as it was, so the
@@ -247,13 +249,12 @@ class SourceSpider(scrapy.Spider):
         else:
             for reason in failures:
                 self.report.error("parse", reason, response.url)
-        seen_before = False
-        for item in items:
-            seen_before |= self._remember(item, stream)
-            yield item
+        seen = [self._remember(item, stream) for item in items]
+        yield from items
         if next_request is None or not items:
             return
-        if seen_before:
+        if seen and seen[-1]:  # the page reaches back to what an earlier crawl saw (a pinned post
+            # or an out-of-order item higher up does not count: only the oldest on the page)
             self.logger.info("stopping at an already-seen item on %s", response.url)
             return
         if pages_in_stream >= self.max_pages:
