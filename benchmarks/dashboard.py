@@ -47,7 +47,7 @@ def seed(url: str, n: int) -> list[int]:
     """Bulk-insert ``n`` mentions with authors, sources, watches and incidents; returns open ids."""
     from bounceback.db import get_engine
     from bounceback.migrate import upgrade
-    from bounceback.tables import Author, Incident, Mention, Source, Watch
+    from bounceback.tables import Author, Incident, Mention, Source, User, Watch
     from bounceback.types import utcnow
 
     engine = get_engine(url)
@@ -67,6 +67,12 @@ def seed(url: str, n: int) -> list[int]:
                     state={},
                     consecutive_failures=0,
                     last_success_at=now - timedelta(minutes=i),
+                )
+            )
+        for username, role in (("agent1", "agent"), ("mary", "marketing")):  # sessions are set directly
+            conn.execute(
+                insert(User.__table__).values(
+                    username=username, role=role, password_hash="!", active=True, created_at=now
                 )
             )
         for name in ("Acme", "Acme Pay"):
