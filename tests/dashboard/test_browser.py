@@ -112,11 +112,18 @@ def browser():
         chromium.close()
 
 
-def _log_in(browser, url: str, username: str, path: str = ""):
+def _log_in(browser, url: str, username: str, path: str = "", screenshot: str = ""):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(f"{url}/{path}")
+    page.get_by_role("button", name="Log in").wait_for()
+    if screenshot:
+        # Logged out, the page holds the login form and nothing else: no menu, no data, no alert.
+        assert page.locator("[data-testid='stSidebar'], [data-testid='stAlert']").count() == 0
+        assert page.locator("[data-testid='stMain'] input").count() == 2
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUT / screenshot))
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -140,7 +147,7 @@ def _mention(db_url: str, mention_id: int) -> Mention:
 
 def test_agent_logs_in_claims_and_resolves(server, browser):
     url, db_url, data, _ = server
-    page = _log_in(browser, url, "alice")
+    page = _log_in(browser, url, "alice", screenshot="login.png")
     page.get_by_role("heading", name="Queue").wait_for()
     urgent = data.mentions["urgent"]
     _claim_button(page, urgent).wait_for()
