@@ -47,7 +47,7 @@ from bounceback.watches import add_watch
 DEMO_USER = "demo"
 DEMO_PASSWORD = "northwind-demo"  # noqa: S105 (a local demo on loopback; printed on purpose)
 DEMO_SOURCE_INTERVAL = 60
-STOP_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 20.0  # more than the scheduler needs to stop its jobs (grace + 5 s)
 
 
 @dataclass
@@ -336,7 +336,7 @@ def run_demo(options: DemoOptions) -> int:
         demo.add_channels(smtp, hook)
         demo.start(
             "scheduler",
-            [sys.executable, "-m", "bounceback.cli", "run", "--tick", str(options.tick), "--grace", "5"],
+            [sys.executable, "-m", "bounceback.cli", "run", "--tick", str(options.tick), "--grace", "3"],
         )
         demo.say(
             f"scheduler running every {options.tick}s (log: {demo.data_dir / 'demo-logs' / 'scheduler.log'})"

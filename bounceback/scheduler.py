@@ -210,15 +210,15 @@ class Scheduler:
         closer.join(self.grace_seconds)
         if closer.is_alive():
             log.warning("jobs still running after %.0fs: stopping them", self.grace_seconds)
-            self.runner.abandon_children()
-            closer.join(5.0)
+            self.runner.abandon_children()  # module jobs, by process group
+            _stop_descendants()  # and processes that in-process jobs started (their own sessions)
+            closer.join(3.0)
         self.lease.release()
         if closer.is_alive():
             with self._running_lock:
                 stuck = sorted(self._running)
             self._mark_abandoned()
             log.warning("abandoning %s; the next run starts them again", ", ".join(stuck))
-            _stop_descendants()
             _exit_now(0)
         log.info("scheduler %s stopped", self.holder)
         return 0
@@ -235,7 +235,7 @@ class Scheduler:
             log.warning("cannot record the abandoned runs: %s", exc)
 
 
-def _stop_descendants(grace: float = 3.0) -> None:
+def _stop_descendants(grace: float = 2.0) -> None:
     """Terminate, then kill, every process this one started (jobs may start their own sessions)."""
     children = psutil.Process().children(recursive=True)
     for proc in children:

@@ -87,3 +87,19 @@ def test_sigterm_abandons_a_hanging_job_kills_it_and_exits_zero(bb_env, tmp_path
         assert job_runs("fixture-hang")[-1].status == "abandoned"
     finally:
         kill_group(proc)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_processes_an_in_process_job_started_in_their_own_session(bb_env, tmp_path):
+    pid_file = tmp_path / "spawned.pid"
+    env = service_env(BB_FIXTURE_JOBS="spawn", BB_SPAWN_PID=str(pid_file))
+    proc = start_bb("run", "--tick", "1", "--grace", "0.5", env=env, log=tmp_path / "run.log")
+    try:
+        wait_for(lambda: pid_file.exists() and pid_file.read_text(), 30, "the job's process to start")
+        spawned = int(pid_file.read_text())
+        started = time.monotonic()
+        assert stop(proc) == 0
+        assert time.monotonic() - started < 8
+        assert wait_for(lambda: _gone(spawned), 5, "the job's process to end")
+    finally:
+        kill_group(proc)
