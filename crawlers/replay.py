@@ -21,6 +21,7 @@ import hashlib
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -317,7 +318,7 @@ class ReplayServer(ThreadingHTTPServer):
         super().__init__((host, port), ReplayHandler)
         self.data = data
         self.verbose = verbose
-        self.requests: list[str] = []
+        self.requests: deque[str] = deque(maxlen=10_000)  # recent request paths (tests, debugging)
         self.url = f"http://{host}:{self.server_address[1]}"
         self._thread: threading.Thread | None = None
 

@@ -96,7 +96,8 @@ class AppStoreSpider(SourceSpider):
 
     def parse(self, response: Response, country: str, page: int) -> Iterator[Any]:
         """One feed page: its reviews, then the next page while there are more."""
-        if PAGE_LIMIT_TEXT in response.text[:200] and not response.text.lstrip().startswith("{"):
+        head = response.body[:200]
+        if PAGE_LIMIT_TEXT.encode() in head and not head.lstrip().startswith(b"{"):
             self.logger.info("Apple's page depth limit reached at %s", response.url)
             return
         data = self.json(response)

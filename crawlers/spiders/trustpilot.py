@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawlers.base import SourceSpider, as_int, dig, parse_time
 from crawlers.items import MentionItem
@@ -77,7 +77,7 @@ class TrustpilotSpider(SourceSpider):
 
     def page_props(self, response: Response) -> dict[str, Any] | None:
         """``props.pageProps`` of the embedded JSON, or None after recording why not."""
-        raw = response.css(NEXT_DATA).get()
+        raw = response.css(NEXT_DATA).get() if isinstance(response, TextResponse) else None
         if not raw:
             self.report.pages += 1
             self.report.error("layout", "no __NEXT_DATA__ script in the page (layout changed?)", response.url)
