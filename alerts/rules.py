@@ -133,7 +133,7 @@ def list_rules(*, engine: Engine | None = None) -> list[tuple[Rule, str]]:
     """Every rule with its channel's name."""
     with session(engine, readonly=True) as sess:
         rules = sess.execute(select(Rule).order_by(col(Rule.id))).scalars().all()
-        names = dict(sess.execute(select(CH.c.id, CH.c.name)).tuples().all())
+        names = dict(sess.execute(select(CH.c.id, CH.c.name)).all())
         return [(rule, names.get(rule.channel_id, "?")) for rule in rules]
 
 

@@ -25,7 +25,7 @@ DEADLINE = 90.0
 
 def _statuses(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return dict(conn.execute(select(AL.c.status, func.count()).group_by(AL.c.status)).tuples().all())
+        return dict(conn.execute(select(AL.c.status, func.count()).group_by(AL.c.status)).all())
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from tests.factories import make_source
 
 def _statuses(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return dict(conn.execute(select(AL.c.status, func.count()).group_by(AL.c.status)).tuples().all())
+        return dict(conn.execute(select(AL.c.status, func.count()).group_by(AL.c.status)).all())
 
 
 def _next_due(engine: Engine) -> datetime | None:

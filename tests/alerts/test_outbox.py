@@ -134,7 +134,7 @@ def test_unclaimed_item_past_sla_is_escalated_logged_and_alerted_once(engine: En
     assert counts == {"escalated": 2, "alerts": 2}
     assert escalate_overdue(engine, settings, now=NOW + timedelta(minutes=1)) == {"escalated": 0, "alerts": 0}
     with engine.connect() as conn:
-        status = dict(conn.execute(select(M.c.id, M.c.status)).tuples().all())
+        status = dict(conn.execute(select(M.c.id, M.c.status)).all())
     assert status[overdue.id] == status[due_early.id] == "escalated"
     assert status[fresh.id] == "open" and status[claimed.id] == "claimed"
     assert {a.mention_id for a in _activities(engine, "escalated")} == {overdue.id, due_early.id}
