@@ -25,7 +25,7 @@ from dashboard.queries.common import M, day_bucket, engine_or_default, mention_t
 S = Source.__table__  # type: ignore[attr-defined]
 W = Watch.__table__  # type: ignore[attr-defined]
 I = Incident.__table__  # type: ignore[attr-defined]  # noqa: E741
-TOPIC_SAMPLE = 3000
+TOPIC_SAMPLE = 1500
 _STOPWORDS_TEXT = """
     a about after again all also am an and any app are as at be been before but by can cant could did
     didnt do does doesnt dont for from get got had has have having he her here him his how i if im in
@@ -132,7 +132,7 @@ def incidents_per_day(window: Window, *, engine: Engine | None = None) -> pd.Dat
 def top_topics(window: Window, *, n: int = 10, engine: Engine | None = None) -> pd.DataFrame:
     """The words and word pairs negative mentions use most (a sample of the newest): topic, mentions."""
     query = (
-        select(func.coalesce(M.c.title, ""), func.substr(M.c.text, 1, 1000))
+        select(func.coalesce(M.c.title, ""), func.substr(M.c.text, 1, 500))
         .where(_in_window(window), M.c.sentiment == "negative")
         .order_by(M.c.id.desc())
         .limit(TOPIC_SAMPLE)
