@@ -50,12 +50,17 @@ from urllib.parse import urlencode
 
 import scrapy
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError
+from twisted.internet.error import TimeoutError as ConnectTimeout
 from twisted.python.failure import Failure
 from w3lib.html import remove_tags, replace_entities
 
 from bounceback.sources import get_source
 from crawlers.items import MentionItem
+from crawlers.middlewares import RefusedURL
 
 MAX_ERRORS_KEPT = 50
 RECENT_IDS_KEPT = 200
@@ -340,13 +345,6 @@ class SourceSpider(scrapy.Spider):
 
 def classify_failure(failure: Failure) -> tuple[str, str]:
     """(kind, one-line reason) of a request failure."""
-    from scrapy.exceptions import IgnoreRequest
-    from scrapy.spidermiddlewares.httperror import HttpError
-    from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
-    from twisted.web._newclient import ResponseNeverReceived
-
-    from crawlers.middlewares import RefusedURL
-
     exc = failure.value
     if isinstance(exc, HttpError):
         response = exc.response
@@ -361,13 +359,11 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
     if isinstance(exc, IgnoreRequest):
         text = str(exc) or "request ignored"
         return ("robots" if "robots.txt" in text else "ignored"), text
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
+    if isinstance(exc, ConnectTimeout | TCPTimedOutError):
         return "timeout", str(exc) or "timed out"
     if isinstance(exc, DNSLookupError):
         return "network", f"DNS lookup failed: {exc}"
     text = f"{type(exc).__name__}: {exc}".strip()
     if "maxsize" in text.lower() or "max size" in text.lower() or "cancel" in text.lower():
         return "oversize", f"response larger than the size limit or cut short ({text})"
-    if isinstance(exc, ResponseNeverReceived):
-        return "network", text
     return "network", text

@@ -17,7 +17,6 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from bounceback.errors import UnsafeURL
@@ -164,5 +163,7 @@ class RateLimitMiddleware:
 
 
 async def _sleep(seconds: float) -> None:
+    from twisted.internet import reactor  # imported late: Scrapy installs its reactor first
+
     deferred: Any = deferLater(reactor, seconds, lambda: None)
     await maybe_deferred_to_future(deferred)

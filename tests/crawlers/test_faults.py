@@ -17,6 +17,7 @@ import pytest
 from scrapy import Request
 
 from crawlers.middlewares import NetGuardMiddleware, RefusedURL, rate_limit_wait, retry_after_seconds
+from crawlers.spiders import SPIDERS
 from tests.conftest import REPO
 from tests.crawlers.conftest import (
     FIXTURES,
@@ -285,3 +286,18 @@ def test_rate_limit_reset_is_read_in_reddit_seconds_mastodon_iso_time_or_epoch()
         rate_limit_wait(Headers({"X-RateLimit-Remaining": "299", "X-RateLimit-Reset": "60"}), now=now) is None
     )
     assert rate_limit_wait(Headers({}), now=now) is None
+
+
+def test_importing_the_crawler_does_not_install_a_reactor_before_scrapy_chooses_one():
+    modules = [
+        "crawlers.run",
+        "crawlers.jobs",
+        "crawlers.commands",
+        "crawlers.pipelines",
+        "crawlers.middlewares",
+    ]
+    modules += [ref.split(":")[0] for ref in SPIDERS.values()]
+    code = f"import sys; import {', '.join(modules)}; print('twisted.internet.reactor' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
