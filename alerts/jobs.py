@@ -8,6 +8,7 @@ from bounceback.plugins import JobSpec
 from bounceback.settings import Settings
 
 DIGEST_INTERVAL_SECONDS = 3600.0
+EVALUATE_PER_TICK = 4  # evaluate (a cheap indexed query when nothing is new) 4 times per tick: see `jobs`
 
 
 def evaluate_job() -> dict[str, Any]:
@@ -43,10 +44,15 @@ def digest_job() -> dict[str, Any]:
 
 
 def jobs(settings: Settings) -> list[JobSpec]:
-    """Evaluate, deliver and escalate every tick; digests hourly."""
+    """Deliver and escalate every tick, evaluate 4 times per tick, digests hourly.
+
+    Evaluating more often than the tick keeps the alerts stage's share of the flag → message latency
+    at a fraction of a tick: with both on the tick, a flag committed just after evaluation ran waited
+    a whole tick (measured: 10 s of 13.6 s p50 at a 10 s tick).
+    """
     tick = float(settings.tick_seconds)
     return [
-        JobSpec("alerts.evaluate", tick, func=evaluate_job),
+        JobSpec("alerts.evaluate", max(1.0, tick / EVALUATE_PER_TICK), func=evaluate_job),
         JobSpec("alerts.deliver", tick, func=deliver_job),
         JobSpec("alerts.escalate", tick, func=escalate_job),
         JobSpec("alerts.digest", DIGEST_INTERVAL_SECONDS, func=digest_job),

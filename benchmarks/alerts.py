@@ -289,7 +289,7 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
             time.sleep(max(0.0, t0 + at - time.time()))
             stored[store(n)] = time.time()
         deadline = time.time() + 6 * tick + 60
-        while time.time() < deadline and len(_arrived(slack)) < len(stored):
+        while time.time() < deadline and not set(stored) <= set(_arrived(slack)):
             time.sleep(0.5)
     finally:
         scheduler.send_signal(signal.SIGTERM)

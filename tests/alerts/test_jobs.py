@@ -14,7 +14,8 @@ from tests.alerts.conftest import flagged, make_settings, webhook_channel
 def test_jobs_cover_evaluate_deliver_escalate_and_digest_on_the_tick():
     specs = {spec.name: spec for spec in jobs(make_settings(tick_seconds=10))}
     assert set(specs) == {"alerts.evaluate", "alerts.deliver", "alerts.escalate", "alerts.digest"}
-    assert specs["alerts.evaluate"].interval_seconds == 10 and specs["alerts.digest"].interval_seconds == 3600
+    assert specs["alerts.deliver"].interval_seconds == 10 and specs["alerts.evaluate"].interval_seconds == 2.5
+    assert specs["alerts.digest"].interval_seconds == 3600
     assert {s.name for s in discover_jobs(make_settings())} >= set(specs)  # found through the entry point
 
 
