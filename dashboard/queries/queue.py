@@ -20,6 +20,7 @@ A = Author.__table__  # type: ignore[attr-defined]
 U = User.__table__  # type: ignore[attr-defined]
 QUEUE_STATUSES = tuple(s.value for s in ON_QUEUE)
 SNIPPET_CHARS = 280
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,11 @@ def load_queue(
     where = _conditions(filters, user)
     flagged = _flag_time()
     # Pick the page's ids on the narrow columns first, then fetch text and joins for those rows only.
+    # Triage's priority already weighs severity, virality and reach; ties go to the worse severity,
+    # then to the nearest SLA deadline.
     order = (
         M.c.priority.desc(),
+        case(SEVERITY_RANK, value=M.c.severity, else_=0).desc(),
         case((M.c.sla_due_at.is_(None), 1), else_=0),
         M.c.sla_due_at.asc(),
         M.c.id.desc(),

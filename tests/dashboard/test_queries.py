@@ -13,6 +13,7 @@ from dashboard.queries import actions, admin, health, incidents, replies, trends
 from dashboard.queries import item as items
 from dashboard.queries import queue as q
 from tests.dashboard.seed import add_users, seed
+from tests.factories import make_mention, make_source
 
 
 @pytest.fixture
@@ -263,3 +264,19 @@ def test_a_resolved_item_can_be_reopened(engine, data):
     assert items.load_item(mid, engine=engine).mention.status == "reopened"
     assert mid in [r.id for r in q.load_queue(q.QueueFilters(), engine=engine).rows]
     assert not actions.reopen_item(mid, "alice", engine=engine).ok  # already open
+
+
+def test_equal_priority_goes_to_the_worse_severity_then_the_nearest_deadline(engine):
+
+    source = make_source(engine)
+    now = data_now = __import__("bounceback.types", fromlist=["utcnow"]).utcnow()
+    low = make_mention(engine, source, severity="low", priority=0.5, sla_due_at=now + timedelta(minutes=1))
+    late = make_mention(
+        engine, source, severity="high", priority=0.5, sla_due_at=data_now + timedelta(hours=2)
+    )
+    soon = make_mention(
+        engine, source, severity="high", priority=0.5, sla_due_at=data_now + timedelta(minutes=5)
+    )
+    top = make_mention(engine, source, severity="low", priority=0.9)
+    ids = [r.id for r in q.load_queue(q.QueueFilters(), engine=engine).rows]
+    assert ids == [top.id, soon.id, late.id, low.id]
