@@ -15,6 +15,14 @@ pytestmark = pytest.mark.slow
 LEASE = 4
 
 
+def assert_once_per_tick(runs, tick=1.0):
+    """At most one run per tick (a late tick may fire close to the next one, so count, don't time)."""
+    span = (runs[-1].started_at - runs[0].started_at).total_seconds()
+    assert len(runs) <= span / tick + 2, f"{len(runs)} runs in {span:.1f}s of {tick}s ticks"
+    for a, b in itertools.pairwise(runs):
+        assert a.finished_at is not None and a.finished_at <= b.started_at, "two runs at once"
+
+
 def _pid(holder: str) -> int:
     return int(holder.rsplit(":", 2)[1])
 
@@ -26,8 +34,7 @@ def test_three_schedulers_run_each_job_once_per_tick_and_a_standby_takes_over(bb
         wait_for(lambda: len(job_runs("fixture-tick")) >= 6, 40, "six ticks of the test job")
         runs = job_runs("fixture-tick")
         assert len({r.holder for r in runs}) == 1, "only the leader runs jobs"
-        gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(runs)]
-        assert min(gaps) > 0.5, f"two runs in one tick: {gaps}"
+        assert_once_per_tick(runs)
         old = runs[0].holder
         leader = next(p for p in procs if p.pid == _pid(old))
         standbys = [p for p in procs if p is not leader]
@@ -46,8 +53,7 @@ def test_three_schedulers_run_each_job_once_per_tick_and_a_standby_takes_over(bb
         time.sleep(2.5)  # let the new leader run a few ticks: still one runner per tick
         after = [r for r in job_runs("fixture-tick") if r.holder != old]
         assert len({r.holder for r in after}) == 1
-        gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(after)]
-        assert not gaps or min(gaps) > 0.5, gaps
+        assert_once_per_tick(after)
         with get_engine().connect() as conn:
             holder = conn.execute(select(Lease.__table__.c.holder)).scalar_one()
         assert holder == after[0].holder
