@@ -48,6 +48,7 @@ IN = Incident.__table__  # type: ignore[attr-defined]
 BATCH = 500
 ERASED = "[erased]"
 PURGED_TITLE = "[purged]"
+JOB_RUN_KEEP_DAYS = 14  # job runs (one per job per tick) are kept two weeks at most
 MIN_NAME_LENGTH = 3  # shorter handles are not struck from other people's text (too many false hits)
 # String values kept when scrubbing JSON: vocabularies, never free text.
 SAFE_KEYS = frozenset({"outcome", "label", "status", "severity", "action", "kind", "follow_up_at", "reason"})
@@ -159,9 +160,15 @@ def purge_expired(
             .where(IN.c.last_seen_at < cutoff, IN.c.title != PURGED_TITLE)
             .values(title=PURGED_TITLE, keywords=[], centroid=[])
         ).rowcount
-        for table in (CrawlRun.__table__, JobRun.__table__):  # type: ignore[attr-defined]
-            time_col = table.c.started_at
-            counts["runs_deleted"] += conn.execute(delete(table).where(time_col < cutoff)).rowcount
+        crawl_runs = CrawlRun.__table__  # type: ignore[attr-defined]
+        job_runs = JobRun.__table__  # type: ignore[attr-defined]
+        job_cutoff = max(cutoff, now - timedelta(days=JOB_RUN_KEEP_DAYS))  # many rows a day, little value
+        counts["runs_deleted"] += conn.execute(
+            delete(crawl_runs).where(crawl_runs.c.started_at < cutoff)
+        ).rowcount
+        counts["runs_deleted"] += conn.execute(
+            delete(job_runs).where(job_runs.c.started_at < job_cutoff)
+        ).rowcount
     return counts
 
 

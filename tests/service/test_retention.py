@@ -221,3 +221,22 @@ def test_forget_refuses_an_unknown_or_malformed_author(engine):
             env=dict(os.environ),
         )
         assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_job_runs_are_kept_two_weeks_and_crawl_runs_for_the_retention_period(engine):
+    from bounceback.tables import CrawlRun, JobRun
+
+    source = make_source(engine)
+    old = utcnow() - timedelta(days=20)
+    with engine.begin() as conn:
+        conn.execute(insert(JobRun.__table__).values(job="score", status="ok", started_at=old, counts={}))
+        conn.execute(
+            insert(JobRun.__table__).values(job="score", status="ok", started_at=utcnow(), counts={})
+        )
+        conn.execute(
+            insert(CrawlRun.__table__).values(source_id=source.id, status="ok", started_at=old, errors=[])
+        )
+    assert purge_expired(365, engine=engine)["runs_deleted"] == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(JobRun.__table__)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(CrawlRun.__table__)).scalar() == 1
