@@ -77,6 +77,15 @@ class AppStoreSpider(SourceSpider):
                 self.report.error("parse", f"ignored country code {code!r} (two letters expected)")
         return out or ["us"]
 
+    def page_request(self, country: str, page: int) -> Request:
+        """The request for one page; Apple's 400 "page depth" answer reaches `parse` too."""
+        return self.request(
+            self.page_url(country, page),
+            self.parse,
+            cb_kwargs={"country": country, "page": page},
+            meta={"handle_httpstatus_list": [400]},
+        )
+
     def page_url(self, country: str, page: int) -> str:
         """The JSON feed URL of one page."""
         app_id = self.param("app_id")
@@ -90,15 +99,17 @@ class AppStoreSpider(SourceSpider):
     def first_requests(self) -> Iterable[Request]:
         """Page 1 of each country."""
         for country in self.countries():
-            yield self.request(
-                self.page_url(country, 1), self.parse, cb_kwargs={"country": country, "page": 1}
-            )
+            yield self.page_request(country, 1)
 
     def parse(self, response: Response, country: str, page: int) -> Iterator[Any]:
         """One feed page: its reviews, then the next page while there are more."""
         head = response.body[:200]
         if PAGE_LIMIT_TEXT.encode() in head and not head.lstrip().startswith(b"{"):
             self.logger.info("Apple's page depth limit reached at %s", response.url)
+            return
+        if response.status >= 400:  # let through only to recognise the page-limit answer above
+            reason = f"HTTP {response.status}: {head.decode('utf-8', 'replace').strip()}".strip(": ")
+            self.report.error("http", reason, response.url)
             return
         data = self.json(response)
         if data is None:
@@ -111,11 +122,7 @@ class AppStoreSpider(SourceSpider):
         records = entries_of(feed)
         last = last_page(feed)
         more = len(records) >= PER_PAGE and page < self.page_limit and (last is None or page < last)
-        next_request = None
-        if more:
-            next_request = self.request(
-                self.page_url(country, page + 1), self.parse, cb_kwargs={"country": country, "page": page + 1}
-            )
+        next_request = self.page_request(country, page + 1) if more else None
 
         def to_item(entry: Any) -> MentionItem | None:
             return self.to_item(entry, country, response)

@@ -36,7 +36,7 @@ def test_pages_through_each_country_keeping_star_ratings_until_apple_page_limit(
     srv.route(feed_path("fr", 2), Reply.file("appstore/jcoynel_497799835_cn_5.json"))
     srv.route(
         feed_path("fr", 3),
-        Reply.file("appstore/jcoynel_555731861_us_11_page_limit.txt", content_type="text/plain"),
+        Reply.file("appstore/jcoynel_555731861_us_11_page_limit.txt", status=400, content_type="text/plain"),
     )
     source_id = add_source(engine, "appstore", app_id=APP, country="us, fr", base_url=srv.url)
 
