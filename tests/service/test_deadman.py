@@ -103,3 +103,32 @@ def test_with_channels_each_enabled_channel_gets_the_alert_once(engine):
     assert {a.payload["title"] for a in alerts} == {
         f"Source {src.name} has gone quiet: its data is incomplete"
     }
+
+
+def test_the_alerts_stage_delivers_the_dead_man_alert_to_a_real_webhook(bb_env, tmp_path):
+    import json
+
+    from alerts.channels import add_channel
+    from alerts.delivery import deliver
+    from bounceback.demo_sinks import Inbox, WebhookSink
+
+    engine = get_engine()
+    hook = WebhookSink(Inbox(tmp_path / "inbox"), lambda _text: None).start()
+    try:
+        add_channel("ops-hook", "webhook", {"url": hook.url}, test=False)
+        src = make_source(engine)
+        _set(
+            engine,
+            src.id,
+            interval_seconds=60,
+            last_success_at=utcnow() - timedelta(minutes=30),
+            last_error="connection refused",
+        )
+        assert check_sources(3, engine=engine)["alerts"] == 1
+        assert deliver()["delivered"] == 1
+        (received,) = [json.loads(p.read_text()) for p in (tmp_path / "inbox").glob("webhook-*.json")]
+    finally:
+        hook.stop()
+    assert received["event"] == "ops"
+    assert received["title"] == f"Source {src.name} has gone quiet: its data is incomplete"
+    assert "mentions since then may be missing" in received["text"]
