@@ -104,9 +104,7 @@ class SlackNotifier(Notifier):
             retry_handlers=[],  # the outbox retries, with backoff and Retry-After
         )
         try:
-            client.chat_postMessage(
-                channel=self.config["channel"], text=message["text"], blocks=message["blocks"]
-            )
+            client.chat_postMessage(channel=self.config["channel"], **message)
         except SlackApiError as exc:
             raise _api_error(self.target(), exc) from None
         except OSError as exc:  # URLError, timeouts, refused connections

@@ -54,7 +54,7 @@ def _item_text(item: dict[str, Any]) -> str:
 
 
 def render(notice: Notice) -> dict[str, Any]:
-    """``{"text": fallback, "blocks": [...]}`` for chat.postMessage or an incoming webhook."""
+    """``{"text": fallback, "blocks": [...], unfurl off}`` for chat.postMessage or an incoming webhook."""
     title = escape(headline(notice))
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}}]
     if notice.kind == "digest":
@@ -73,4 +73,5 @@ def render(notice: Notice) -> dict[str, Any]:
         if more > 0:
             note = f"… and {more} more in this group"
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    return {"text": title, "blocks": blocks}
+    # no link previews: Slack would fetch whatever URL a scraped post carries and show its content
+    return {"text": title, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}

@@ -78,6 +78,7 @@ def test_slack_incoming_webhook_gets_escaped_blocks(http_server: ScriptedHTTPSer
     [req] = http_server.received
     body = json.dumps(req.json)
     assert "&lt;!channel&gt;" in body and "<!channel>" not in body
+    assert req.json["unfurl_links"] is False and req.json["unfurl_media"] is False
 
 
 def test_slack_webhook_404_is_permanent_and_redacts_the_token(http_server: ScriptedHTTPServer):
