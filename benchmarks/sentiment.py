@@ -1,0 +1,138 @@
+"""Sentiment throughput and memory: builtin int8 ONNX vs the transformers fp32 pipeline vs VADER.
+
+    .venv/bin/python -m benchmarks.sentiment [--n 2000] [--hf-model DIR] [--threads 2]
+
+All three classify the same N real tweet-length texts (the tweets of ../shared/data/sentiment/dev.jsonl,
+at most 280 characters), each backend in its own fresh process so that peak RSS is that backend's
+alone (model load included). Texts go in batches of 64, as the scoring job sends them. The fp32
+pipeline runs the same MiniLM architecture (a fresh 3-label head unless --hf-model names the fp32
+fine-tuned checkpoint), so its speed is that of the fine-tuned fp32 model.
+Target on 2 cores: builtin >= 250 texts/s and <= 400 MB RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment" / "dev.jsonl"
+TWEET_SOURCES = ("crowdflower", "vader_tweets")
+BATCH = 64
+
+
+def tweets(n: int) -> list[str]:
+    """The first ``n`` tweets of dev.jsonl that fit in 280 characters."""
+    out = []
+    with DEV.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row["source"] in TWEET_SOURCES and len(row["text"]) <= 280:
+                out.append(row["text"])
+            if len(out) == n:
+                break
+    return out
+
+
+def _fp32_dir(tmp: Path) -> str:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from sentiment.labels import LABEL_TO_ID, LABELS
+    from sentiment.train import base_model_dir
+
+    base = base_model_dir()
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=3, id2label=dict(enumerate(LABELS)), label2id=dict(LABEL_TO_ID)
+    )
+    model.save_pretrained(tmp)
+    AutoTokenizer.from_pretrained(base).save_pretrained(tmp)
+    return str(tmp)
+
+
+def child(backend: str, n: int, hf_model: str, threads: int) -> dict[str, object]:
+    """Load one backend, classify the texts, report texts/s and peak RSS of this process."""
+    texts = tweets(n)
+    started = time.perf_counter()
+    if backend == "builtin":
+        from sentiment.builtin import BuiltinClassifier
+
+        classifier: object = BuiltinClassifier(threads=threads)
+    elif backend == "huggingface":
+        import torch
+
+        torch.set_num_threads(threads)
+        from sentiment.huggingface import HuggingFaceClassifier
+
+        classifier = HuggingFaceClassifier(hf_model, batch_size=BATCH, max_length=96)
+    else:
+        from sentiment.vader import VaderClassifier
+
+        classifier = VaderClassifier()
+    load_s = time.perf_counter() - started
+    classify = classifier.classify  # type: ignore[attr-defined]
+    classify(texts[:BATCH])  # warm-up
+    started = time.perf_counter()
+    for i in range(0, len(texts), BATCH):
+        classify(texts[i : i + BATCH])
+    seconds = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "backend": backend,
+        "texts": len(texts),
+        "seconds": round(seconds, 2),
+        "texts_per_s": round(len(texts) / seconds, 1),
+        "load_s": round(load_s, 2),
+        "peak_rss_mb": round(rss_mb, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument(
+        "--hf-model", default="", help="fp32 model dir for the pipeline (default: fresh head)"
+    )
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.n, args.hf_model, args.threads)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        hf_model = args.hf_model or _fp32_dir(Path(tmp))
+        print(f"{'backend':<12} {'texts':>6} {'texts/s':>9} {'load s':>7} {'peak RSS MB':>12}")
+        for backend in ("builtin", "huggingface", "vader"):
+            cmd = [
+                sys.executable,
+                "-m",
+                "benchmarks.sentiment",
+                "--child",
+                backend,
+                "--n",
+                str(args.n),
+                "--hf-model",
+                hf_model,
+                "--threads",
+                str(args.threads),
+            ]
+            done = subprocess.run(
+                cmd, capture_output=True, text=True, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+            )
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            print(
+                f"{r['backend']:<12} {r['texts']:>6} {r['texts_per_s']:>9} {r['load_s']:>7} "
+                f"{r['peak_rss_mb']:>12}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Building a `Scorer` from the settings, once per process, and the job functions the scheduler runs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from bounceback.settings import Settings, get_settings
+from sentiment.registry import load_classifier, load_multilingual
+from sentiment.scoring import Scorer, score_pending
+
+log = logging.getLogger(__name__)
+MAX_BATCHES_PER_RUN = 50
+_lock = threading.Lock()
+_cache: dict[tuple[Any, ...], Scorer] = {}
+
+
+def build_scorer(settings: Settings, *, incidents: bool = True, classifier: str | None = None) -> Scorer:
+    """The configured classifier (VADER if it cannot load, loudly), multilingual model and embedder."""
+    key = (
+        classifier or settings.classifier,
+        settings.model_path,
+        settings.multilingual_model,
+        tuple(sorted(settings.hf_label_map.items())),
+        settings.negative_threshold,
+        incidents,
+    )
+    with _lock:
+        if key not in _cache:
+            chosen = settings.model_copy(update={"classifier": classifier}) if classifier else settings
+            embedder = None
+            if incidents:
+                from sentiment.embeddings import embed
+
+                embedder = embed
+            _cache[key] = Scorer(
+                load_classifier(chosen),
+                threshold=settings.negative_threshold,
+                multilingual=load_multilingual(settings),
+                embedder=embedder,
+            )
+            log.info("scoring with %s@%s", _cache[key].classifier.name, _cache[key].classifier.revision)
+        return _cache[key]
+
+
+def run_score_job() -> dict[str, int]:
+    """The scheduler's `score` job: a bounded number of batches of pending mentions."""
+    settings = get_settings()
+    scorer = build_scorer(settings)
+    return score_pending(scorer, batch_size=settings.score_batch_size, max_batches=MAX_BATCHES_PER_RUN)

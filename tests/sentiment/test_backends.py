@@ -1,0 +1,79 @@
+"""Backends behind the Classifier protocol: huggingface (tiny model built here), VADER, the registry."""
+
+import logging
+
+import pytest
+import torch
+from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+from sentiment.base import Classifier, ModelUnavailable
+from sentiment.huggingface import HuggingFaceClassifier
+from sentiment.registry import BACKENDS, backend_class, load_classifier
+from sentiment.train import base_model_dir
+from sentiment.vader import VaderClassifier
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    """A 1-layer BERT whose head always prefers LABEL_2, saved with the MiniLM tokenizer."""
+    path = tmp_path_factory.mktemp("tiny-hf")
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=3,
+        id2label={0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"},
+        label2id={"LABEL_0": 0, "LABEL_1": 1, "LABEL_2": 2},
+    )
+    torch.manual_seed(0)
+    model = BertForSequenceClassification(config)
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.copy_(torch.tensor([0.0, 1.0, 4.0]))
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def test_huggingface_backend_maps_model_labels_by_setting(tiny_model_dir):
+    mapping = {"LABEL_0": "positive", "LABEL_1": "neutral", "LABEL_2": "negative"}
+    classifier = HuggingFaceClassifier(str(tiny_model_dir), mapping)
+    predictions = classifier.classify(["great stuff", "the parcel never came"])
+    assert isinstance(classifier, Classifier)
+    assert [p.label for p in predictions] == ["negative", "negative"]
+    expected = torch.softmax(torch.tensor([0.0, 1.0, 4.0]), dim=0)
+    assert predictions[0].probabilities["negative"] == pytest.approx(float(expected[2]), abs=1e-4)
+    assert predictions[0].probabilities["positive"] == pytest.approx(float(expected[0]), abs=1e-4)
+    assert classifier.name == f"huggingface:{tiny_model_dir.name}"
+
+
+def test_huggingface_backend_refuses_unmapped_labels(tiny_model_dir):
+    with pytest.raises(ModelUnavailable, match=r"\['LABEL_0', 'LABEL_1', 'LABEL_2'\] have no mapping"):
+        HuggingFaceClassifier(str(tiny_model_dir))
+
+
+def test_vader_reads_plain_polarity():
+    labels = [p.label for p in VaderClassifier().classify(["I love it", "I hate it", "It is a box"])]
+    assert labels == ["positive", "negative", "neutral"]
+
+
+def test_every_registered_backend_is_importable():
+    for name in BACKENDS:
+        assert backend_class(name).__name__.endswith("Classifier")
+    with pytest.raises(ValueError, match="choose one of builtin, huggingface, vader"):
+        backend_class("nope")
+
+
+def test_missing_model_falls_back_to_vader_loudly(tmp_path, caplog):
+    from bounceback.settings import Settings
+
+    settings = Settings(classifier="builtin", model_path=str(tmp_path / "nothing-here"))
+    with caplog.at_level(logging.ERROR, logger="sentiment.registry"):
+        classifier = load_classifier(settings)
+    assert classifier.name == "vader"
+    assert "FALLING BACK TO VADER" in caplog.text
+    with pytest.raises(ModelUnavailable):
+        load_classifier(settings, fallback=False)
