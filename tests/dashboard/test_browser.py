@@ -118,10 +118,13 @@ def _log_in(browser, url: str, username: str, path: str = "", screenshot: str = 
     page.set_default_timeout(WAIT_MS)
     page.goto(f"{url}/{path}")
     page.get_by_role("button", name="Log in").wait_for()
+    page.get_by_role("textbox", name="Password").wait_for()
     if screenshot:
+        from playwright.sync_api import expect
+
         # Logged out, the page holds the login form and nothing else: no menu, no data, no alert.
-        assert page.locator("[data-testid='stSidebar'], [data-testid='stAlert']").count() == 0
-        assert page.locator("[data-testid='stMain'] input").count() == 2
+        expect(page.locator("[data-testid='stMain'] input")).to_have_count(2)
+        expect(page.locator("[data-testid='stSidebar'], [data-testid='stAlert']")).to_have_count(0)
         OUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUT / screenshot))
     page.get_by_role("textbox", name="Username").fill(username)
@@ -155,7 +158,7 @@ def test_agent_logs_in_claims_and_resolves(server, browser):
     page.screenshot(path=str(OUT / "queue.png"), full_page=True)
     _claim_button(page, urgent).click()
     page.get_by_text("You hold this item").wait_for()
-    assert re.search(rf"/item\?id={urgent}$", page.url)
+    page.wait_for_url(re.compile(rf"/item\?id={urgent}$"))
     page.get_by_text("I was charged twice for order 1234").wait_for()
     page.get_by_text("Earlier resolutions").wait_for()  # the author's card, last to render
     page.screenshot(path=str(OUT / "item.png"), full_page=True)
