@@ -1,7 +1,8 @@
 """Batch upsert of crawled mentions and their authors, in one transaction per batch.
 
 Keyed by (source_id, external_id): a re-crawl adds no rows. A changed text, title or rating updates
-the row (version + 1) and keeps the previous text in an ``updated`` Activity; changed engagement
+the row (version + 1; a mention scored as needing nothing goes back to ``new`` to be scored again)
+and keeps the previous text in an ``updated`` Activity; changed engagement
 updates the counts; either appends an `EngagementSnapshot` (new mentions get their first one).
 Mentions erased by retention or ``forget`` (``purged_at`` set) and erased authors are never
 refreshed from a crawl. Inserts use ON CONFLICT DO NOTHING, so two crawls of one source racing
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -161,7 +162,12 @@ def upsert_batch(engine: Engine, source_id: int, platform: str, batch: list[Prep
             values = {"b_id": row.id, "engagement": m.engagement, "updated_at": now}
             if text_changed:
                 keep = {f: m.values[f] for f in ("title", "text", "rating", "content_hash")}
-                conn.execute(update(M).where(M.c.id == row.id).values(**keep, version=M.c.version + 1))
+                rescore = case(
+                    (M.c.status == MentionStatus.scored.value, MentionStatus.new.value), else_=M.c.status
+                )
+                conn.execute(
+                    update(M).where(M.c.id == row.id).values(**keep, status=rescore, version=M.c.version + 1)
+                )
                 activities.append(
                     {
                         "mention_id": row.id,

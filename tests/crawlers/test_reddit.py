@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import text
+
 from tests.crawlers.conftest import (
     FIXTURES,
     Reply,
@@ -112,6 +114,10 @@ def test_search_recrawl_adds_no_rows_updates_engagement_and_keeps_the_previous_t
     assert search_hit.query["q"] == ["praw oauth"] and search_hit.query["sort"] == ["new"]
     assert "bounceback" in search_hit.headers["User-Agent"]
 
+    with engine.begin() as conn:  # the scorer saw it and found nothing to do
+        conn.execute(
+            text("UPDATE mention SET status = 'scored' WHERE external_id = :e"), {"e": _second_name()}
+        )
     second = run_crawl(source_id)
 
     assert second.returncode == 0, second.stderr[-2000:]
@@ -131,6 +137,7 @@ def test_search_recrawl_adds_no_rows_updates_engagement_and_keeps_the_previous_t
     )
     edited = mentions_by_id(engine, source_id)[_second_name()]
     assert edited.text == "EDIT: the original text was replaced" and edited.version == 2
+    assert edited.status == "new"  # an edited post is scored again
     log = rows(engine, "SELECT action, actor, note FROM activity WHERE mention_id = :m", m=edited.id)
     assert [(a.action, a.actor) for a in log] == [("updated", "crawler")]
     assert log[0].note == stored[_second_name()].text
