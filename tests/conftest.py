@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 PG_ADMIN_URL = os.environ.get("BOUNCEBACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_TEMPLATE = "bb_test_template"
+PG_TEMPLATE = f"bb_test_template_{os.getpid()}"  # one per test session: sessions may run side by side
 
 
 def _pg_admin() -> Engine:
