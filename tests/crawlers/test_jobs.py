@@ -124,3 +124,32 @@ def test_a_source_of_a_kind_without_a_spider_fails_with_a_clear_error(engine):
 
     assert result.status == "failed"
     assert "no spider for source kind 'googleplay-missing'" in source_row(engine, source_id).last_error
+
+
+def test_repeated_crawl_rounds_keep_scrapy_out_of_the_launcher_and_its_memory_steady(engine, fixture_server):
+    srv = fixture_server
+    srv.route(NEW, Reply.file("reddit/empty_listing_2016.json"))
+    add_source(engine, "reddit", subreddit="askreddit", base_url=srv.url)
+    script = """
+import json, sys, psutil
+from sqlalchemy import text
+from bounceback.db import get_engine
+from crawlers.jobs import crawl_due
+rss, results = [], []
+for _ in range(6):
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE source SET last_crawl_at = NULL"))
+    results.append(crawl_due())
+    rss.append(psutil.Process().memory_info().rss)
+print(json.dumps({"results": results, "rss": rss, "scrapy": "scrapy" in sys.modules,
+                  "reactor": "twisted.internet.reactor" in sys.modules}))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=240
+    )
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [r["ok"] for r in report["results"]] == [1] * 6
+    assert report["scrapy"] is False and report["reactor"] is False  # every crawl ran in its own process
+    assert report["rss"][-1] - report["rss"][1] < 5 * 1024 * 1024
