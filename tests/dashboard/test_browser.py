@@ -238,7 +238,9 @@ def test_queue_refreshes_live_and_keeps_the_filters(server, browser):
     severity = page.locator(".st-key-f_sev input")
     severity.wait_for(state="visible")
     severity.click()
-    page.get_by_role("option", name="low", exact=True).click()
+    severity.press_sequentially("low")  # typing opens the menu and narrows it to one option
+    page.get_by_role("option", name="low", exact=True).wait_for()
+    severity.press("Enter")
     page.keyboard.press("Escape")
     rows = page.locator("[class*='st-key-row-']")
     deadline = time.monotonic() + WAIT_MS / 1000
