@@ -175,4 +175,4 @@ class FeedSpider(SourceSpider):
 def _author_name(node: Any) -> str | None:
     author = dig(node, "author") or (dig(node, "authors", 0))
     name = dig(author, "name") if isinstance(author, dict) else None
-    return str(name).strip() or None if name else None
+    return (str(name).strip() or None) if name else None

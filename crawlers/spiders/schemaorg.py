@@ -187,7 +187,7 @@ class SchemaOrgSpider(SourceSpider):
             url=response.url,
             author_handle=name,
             author_name=name,
-            author_url=_first_text(author.get("url")) or None if isinstance(author, dict) else None,
+            author_url=(_first_text(author.get("url")) or None) if isinstance(author, dict) else None,
             rating=five_star(review.get("reviewRating")),
             language=_first_text(review.get("inLanguage")) or language,
             published_at=parse_time(date),
