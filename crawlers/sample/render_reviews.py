@@ -22,6 +22,7 @@ COMPANY = "northwindcoffee.example"
 PRODUCT_NAMES = {
     "house-blend": "Northwind House Blend, 1 kg beans",
     "travel-mug": "Northwind Travel Mug 350 ml",
+    "gift-card": "Northwind Gift Card",
 }
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -209,11 +210,13 @@ def trustpilot_page(reviews: list[Seen], *, page: int, total: int, per_page: int
 
 
 def schemaorg_page(product: str, reviews: list[Seen], *, base: str) -> str:
-    """A shop page: JSON-LD for the house blend, microdata for the travel mug."""
+    """A shop page: JSON-LD for the house blend, microdata for the travel mug, RDFa for the gift card."""
     name = PRODUCT_NAMES.get(product, product)
     ratings = [s.mention.rating or 3 for s in reviews]
     average = round(sum(ratings) / len(ratings), 2) if ratings else 0
-    if product == "travel-mug":
+    if product == "gift-card":
+        body = _rdfa_product(name, reviews, average)
+    elif product == "travel-mug":
         items = "".join(
             '<div itemprop="review" itemscope itemtype="https://schema.org/Review">'
             f'<span itemprop="name">{html.escape(s.mention.title)}</span> by '
@@ -271,6 +274,26 @@ def schemaorg_page(product: str, reviews: list[Seen], *, base: str) -> str:
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(name)}</title>'
         f"</head><body>{body}</body></html>"
+    )
+
+
+def _rdfa_product(name: str, reviews: list[Seen], average: float) -> str:
+    items = "".join(
+        '<div property="review" typeof="Review">'
+        f'<h3 property="name">{html.escape(s.mention.title)}</h3>'
+        f'<span property="author" typeof="Person"><span property="name">'
+        f"{html.escape(s.mention.author.display_name)}</span></span>"
+        f'<meta property="datePublished" content="{s.published.date().isoformat()}">'
+        f'<span property="reviewRating" typeof="Rating"><span property="ratingValue">{s.mention.rating or 3}'
+        '</span>/<span property="bestRating">5</span></span>'
+        f'<p property="reviewBody">{html.escape(s.mention.text)}</p></div>'
+        for s in reviews
+    )
+    return (
+        f'<div vocab="https://schema.org/" typeof="Product"><h1 property="name">{html.escape(name)}</h1>'
+        '<div property="aggregateRating" typeof="AggregateRating">'
+        f'<span property="ratingValue">{average}</span> from <span property="reviewCount">{len(reviews)}'
+        f"</span> reviews</div>{items}</div>"
     )
 
 

@@ -108,6 +108,24 @@ def five_star(rating: Any) -> float | None:
     return round(1 + (value - worst) * 4 / (best - worst), 2)
 
 
+def resolve_references(nodes: Any, depth: int = 4) -> Any:
+    """Replace ``{"@id": x}`` references by the node with that id (RDFa comes out flattened)."""
+    index = {n["@id"]: n for n in walk(nodes) if isinstance(n.get("@id"), str) and len(n) > 1}
+
+    def resolve(value: Any, level: int) -> Any:
+        if isinstance(value, list):
+            return [resolve(v, level) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"@id"} and value["@id"] in index and level < depth:
+            value = index[value["@id"]]
+        if level >= depth:
+            return value
+        return {k: resolve(v, level + 1) for k, v in value.items()}
+
+    return resolve(nodes, 0)
+
+
 def extract_reviews(html: str, url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(Review nodes, AggregateRating nodes) of a page, normalised, duplicates removed."""
     data = extruct.extract(html, base_url=url, syntaxes=SYNTAXES, uniform=True, errors="log")
@@ -115,7 +133,7 @@ def extract_reviews(html: str, url: str) -> tuple[list[dict[str, Any]], list[dic
     aggregates: list[dict[str, Any]] = []
     seen: set[str] = set()
     for syntax in SYNTAXES:
-        for node in walk(normalise(data.get(syntax) or [])):
+        for node in walk(resolve_references(normalise(data.get(syntax) or []))):
             types = _types(node)
             if types & REVIEW_TYPES and (
                 "reviewBody" in node or "reviewRating" in node or "description" in node
@@ -123,6 +141,7 @@ def extract_reviews(html: str, url: str) -> tuple[list[dict[str, Any]], list[dic
                 key = repr(
                     (
                         _first_text(node.get("author")),
+                        _first_text(node.get("datePublished")),
                         _first_text(node.get("reviewBody") or node.get("description")),
                     )
                 )
@@ -176,7 +195,7 @@ class SchemaOrgSpider(SourceSpider):
         body = html_text(_first_text(review.get("reviewBody") or review.get("description")))
         date = _first_text(review.get("datePublished"))
         ident = _first_text(review.get("@id") or review.get("url"))
-        if not ident:
+        if not ident or ident.startswith("_:"):  # a blank node's id changes on every parse
             fingerprint = "\x1f".join((response.url, name or "", date, title or "", body))
             ident = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
         return MentionItem(

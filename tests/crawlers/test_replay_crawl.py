@@ -21,6 +21,7 @@ def test_each_demo_source_stores_the_sample_it_serves(engine):
             for spec in demo_sources(server.url)
         }
         results = dict(zip(sources, run_crawls(*sources.values()), strict=True))
+        again = run_crawl(sources["northwind-shop-gift-card"])  # RDFa blank-node ids must not leak
     finally:
         server.close()
 
@@ -40,7 +41,8 @@ def test_each_demo_source_stores_the_sample_it_serves(engine):
         ("northwind-trustpilot", "trustpilot"),
     ]:
         assert stored[name] == visible[platform], name
-    assert stored["northwind-shop-house-blend"] + stored["northwind-shop-travel-mug"] == visible["schemaorg"]
+    shops = ("northwind-shop-house-blend", "northwind-shop-travel-mug", "northwind-shop-gift-card")
+    assert sum(stored[name] for name in shops) == visible["schemaorg"]
     assert stored["northwind-feed-alerts"] + stored["northwind-feed-news"] == visible["feed"]
     assert 0 < stored["northwind-mastodon-tag"] < stored["northwind-mastodon"]
     assert results["northwind-trustpilot"].summary["pages"] >= 2, "Trustpilot pagination followed"
@@ -68,6 +70,9 @@ def test_each_demo_source_stores_the_sample_it_serves(engine):
     assert ratings <= {1.0, 2.0, 3.0, 4.0, 5.0} and 1.0 in ratings and 5.0 in ratings
     mug = mentions_by_id(engine, sources["northwind-shop-travel-mug"]).values()
     assert {m.rating for m in mug} <= {1.0, 2.0, 3.0, 4.0, 5.0}, "0-10 microdata ratings mapped back to stars"
+    cards = mentions_by_id(engine, sources["northwind-shop-gift-card"]).values()  # RDFa
+    assert cards and all(m.author_name and m.rating and m.title and m.text for m in cards)
+    assert (again.summary["new"], again.summary["unchanged"]) == (0, len(cards))
 
 
 def test_mentions_that_appear_later_are_picked_up_and_engagement_growth_is_recorded(engine):
