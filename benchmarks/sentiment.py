@@ -56,6 +56,14 @@ def _fp32_dir(tmp: Path) -> str:
     return str(tmp)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not ru_maxrss: Linux carries that over exec from the parent."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(backend: str, n: int, hf_model: str, threads: int) -> dict[str, object]:
     """Load one backend, classify the texts, report texts/s and peak RSS of this process."""
     texts = tweets(n)
@@ -78,16 +86,18 @@ def child(backend: str, n: int, hf_model: str, threads: int) -> dict[str, object
     load_s = time.perf_counter() - started
     classify = classifier.classify  # type: ignore[attr-defined]
     classify(texts[:BATCH])  # warm-up
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), BATCH):
         classify(texts[i : i + BATCH])
     seconds = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu_seconds = time.process_time() - cpu_started
+    rss_mb = peak_rss_mb()
     return {
         "backend": backend,
         "texts": len(texts),
         "seconds": round(seconds, 2),
         "texts_per_s": round(len(texts) / seconds, 1),
+        "texts_per_cpu_s": round(len(texts) / max(cpu_seconds, 1e-9), 1),
         "load_s": round(load_s, 2),
         "peak_rss_mb": round(rss_mb, 1),
     }
@@ -109,7 +119,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         hf_model = args.hf_model or _fp32_dir(Path(tmp))
-        print(f"{'backend':<12} {'texts':>6} {'texts/s':>9} {'load s':>7} {'peak RSS MB':>12}")
+        print(
+            f"load average before: {os.getloadavg()[0]:.1f} (figures are only comparable on an idle machine)"
+        )
+        print(
+            f"{'backend':<12} {'texts':>6} {'texts/s':>9} {'texts/CPU-s':>12} {'load s':>7} "
+            f"{'peak RSS MB':>12}"
+        )
         for backend in ("builtin", "huggingface", "vader"):
             cmd = [
                 sys.executable,
@@ -129,7 +145,8 @@ def main() -> None:
             )
             r = json.loads(done.stdout.strip().splitlines()[-1])
             print(
-                f"{r['backend']:<12} {r['texts']:>6} {r['texts_per_s']:>9} {r['load_s']:>7} "
+                f"{r['backend']:<12} {r['texts']:>6} {r['texts_per_s']:>9} {r['texts_per_cpu_s']:>12} "
+                f"{r['load_s']:>7} "
                 f"{r['peak_rss_mb']:>12}"
             )
 
