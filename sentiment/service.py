@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 from typing import Any
@@ -30,7 +31,9 @@ def build_scorer(settings: Settings, *, incidents: bool = True, classifier: str 
         if key not in _cache:
             chosen = settings.model_copy(update={"classifier": classifier}) if classifier else settings
             embedder = None
-            if incidents:
+            if incidents and importlib.util.find_spec("torch") is None:
+                log.warning("torch is not installed: complaints are scored but not grouped into incidents")
+            elif incidents:
                 from sentiment.embeddings import embed
 
                 embedder = embed
