@@ -125,8 +125,8 @@ def prepare(item: MentionItem, *, watch_id: int | None, match_reason: str) -> Pr
     text, text_note = clean_text(item.text, MAX_TEXT_CHARS)
     title, _ = clean_text(item.title, MAX_TITLE_CHARS)
     rating = _rating(item.rating, reasons)
-    if not text.strip() and not title.strip():
-        reasons.append("empty text")
+    if not text.strip() and not title.strip() and rating is None:
+        reasons.append("empty text")  # a star rating with no words is still a review, kept
     url, url_problem = safe_url(item.url)
     if url_problem:
         reasons.append(url_problem)

@@ -24,7 +24,7 @@ from sentiment.base import Classifier, Prediction
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.incidents import Complaint, Embedder, assign
 from sentiment.language import detect, is_english
-from sentiment.textprep import prepare
+from sentiment.textprep import EMPTY_TEXT, prepare
 from sentiment.triage import Verdict, triage
 from sentiment.virality import virality
 
@@ -53,6 +53,7 @@ class Outcome:
     match_reason: str | None = None
     parked_reason: str | None = None
     related_mention_id: int | None = None
+    rating_only: bool = False
 
 
 @dataclass
@@ -80,6 +81,10 @@ class Scorer:
                 outcomes[i].parked_reason = f"cannot read the text: {type(exc).__name__}: {exc}"[:500]
                 continue
             outcomes[i].reasons.extend(prepared.notes)
+            if prepared.text is None and row.rating is not None and prepared.parked_reason == EMPTY_TEXT:
+                outcomes[i].rating_only = True  # a star rating without words: triaged on the rating
+                outcomes[i].reasons.append("no text: judged by the star rating alone")
+                continue
             if prepared.text is None or guess is None:
                 outcomes[i].status = MentionStatus.parked.value
                 outcomes[i].parked_reason = prepared.parked_reason
@@ -98,7 +103,7 @@ class Scorer:
                 )
         now = self.clock()
         for i, row in enumerate(rows):
-            if outcomes[i].prediction is not None:
+            if outcomes[i].prediction is not None or outcomes[i].rating_only:
                 self._triage(row, outcomes[i], ctx, now)
         return outcomes
 
@@ -161,7 +166,9 @@ class Scorer:
         self, conn: Connection, outcomes: Sequence[Outcome], *, rescore: bool = False
     ) -> dict[str, int]:
         """Store scores, flags and status; new mentions only change if still ``new`` (unless re-scoring)."""
-        counts = dict.fromkeys(("scored", "flagged", "parked", "unsupported_language", "skipped"), 0)
+        counts = dict.fromkeys(
+            ("scored", "flagged", "parked", "unsupported_language", "rating_only", "skipped"), 0
+        )
         now = self.clock()
         complaints: list[Complaint] = []
         for out in outcomes:
@@ -170,6 +177,8 @@ class Scorer:
                 continue
             if out.status == MentionStatus.parked.value:
                 counts["parked"] += 1
+            elif out.rating_only:
+                counts["rating_only"] += 1
             elif out.prediction is None:
                 counts["unsupported_language"] += 1
             else:

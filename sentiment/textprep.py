@@ -11,6 +11,9 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+EMPTY_TEXT = "empty text: nothing to score"
+
+
 @dataclass(frozen=True)
 class Prepared:
     """The text to score (None when parked) and notes on what was done or why it was parked."""
@@ -44,7 +47,7 @@ def prepare(title: str | None, text: str | None) -> Prepared:
     joined = _CONTROL.sub(" ", joined)
     joined = unicodedata.normalize("NFC", joined).strip()
     if not joined:
-        return Prepared(None, tuple(notes), "empty text: nothing to score")
+        return Prepared(None, tuple(notes), EMPTY_TEXT)
     if len(joined) > MAX_CHARS:
         notes.append(f"text of {len(joined)} characters cut to its first {MAX_CHARS}")
         joined = joined[:MAX_CHARS]

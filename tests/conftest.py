@@ -18,7 +18,9 @@ from bounceback.settings import get_settings
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 FIXTURES = SHARED / "fixtures"
-PG_ADMIN_URL = os.environ.get("BOUNCEBACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "BOUNCEBACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 PG_TEMPLATE = f"bb_test_template_{os.getpid()}"  # one per test session: sessions may run side by side
 
 

@@ -44,5 +44,8 @@ def test_fifty_claimers_get_exactly_one_winner_each_round(bb_env, monkeypatch):
             assert len(winners) == 1, f"round {round_no}: {len(winners)} winners"
             assert all(who == winners[0] for kind, who in results if kind == "lost")
             with engine.begin() as conn:
-                conn.execute(update(Mention.__table__).where(Mention.__table__.c.id == mention.id)
-                             .values(claimed_by=None, claimed_at=None, status="open"))
+                conn.execute(
+                    update(Mention.__table__)
+                    .where(Mention.__table__.c.id == mention.id)
+                    .values(claimed_by=None, claimed_at=None, status="open")
+                )

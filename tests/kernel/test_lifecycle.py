@@ -59,8 +59,14 @@ def test_activity_log_holds_every_action_in_order(engine):
     lifecycle.reopen(mention.id, "carol", note="customer wrote again")
     log = lifecycle.history(mention.id)
     assert [(a.action, a.actor) for a in log] == [
-        ("claimed", "alice"), ("released", "alice"), ("claimed", "bob"), ("escalated", "bob"),
-        ("claimed", "carol"), ("note", "carol"), ("resolved", "carol"), ("reopened", "carol"),
+        ("claimed", "alice"),
+        ("released", "alice"),
+        ("claimed", "bob"),
+        ("escalated", "bob"),
+        ("claimed", "carol"),
+        ("note", "carol"),
+        ("resolved", "carol"),
+        ("reopened", "carol"),
     ]
     assert log[3].note == "legal threat"
     assert change.version < get_mention(mention.id).version

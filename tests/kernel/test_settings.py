@@ -43,8 +43,12 @@ def test_dotenv_file_is_read(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("BOUNCEBACK_DATABASE_URL", "mysql://x"), ("BOUNCEBACK_SLA_MINUTES", '{"urgent": 5}'),
-     ("BOUNCEBACK_LOG_FORMAT", "xml"), ("BOUNCEBACK_CLAIM_TTL_MINUTES", "0")],
+    [
+        ("BOUNCEBACK_DATABASE_URL", "mysql://x"),
+        ("BOUNCEBACK_SLA_MINUTES", '{"urgent": 5}'),
+        ("BOUNCEBACK_LOG_FORMAT", "xml"),
+        ("BOUNCEBACK_CLAIM_TTL_MINUTES", "0"),
+    ],
 )
 def test_invalid_setting_names_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)

@@ -203,3 +203,19 @@ def test_rescore_adds_new_scores_and_keeps_the_old_ones(engine, scorer, vader_sc
     )
     assert _get(engine, Mention, id=held.id)[0].status == "claimed"
     assert _get(engine, Mention, id=mention.id)[0].sentiment == "negative"
+
+
+def test_star_rating_without_words_is_triaged_on_the_rating_not_parked(engine, scorer):
+    source = make_source(engine)
+    one_star = _new(engine, "", source=source, rating=1.0)
+    five_star = _new(engine, "", source=source, rating=5.0)
+
+    counts = score_pending(scorer, batch_size=10, engine=engine)
+
+    assert counts["rating_only"] == 2 and counts["parked"] == 0
+    by_id = {m.id: m for m in _get(engine, Mention)}
+    assert by_id[one_star.id].status == "open"
+    assert any(r.startswith("rating 1 of 5") for r in by_id[one_star.id].flag_reasons)
+    assert "no text: judged by the star rating alone" in by_id[one_star.id].flag_reasons
+    assert by_id[five_star.id].status == "scored" and by_id[five_star.id].parked_reason is None
+    assert _get(engine, Score) == []  # no model verdict was made up for a text that is not there
