@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,30 +16,6 @@ from bounceback.settings import Settings
 from bounceback.tables import Channel, Mention, Source
 from tests.alerts.peers import ScriptedHTTPServer, SMTPPeer
 from tests.factories import make_mention, make_source
-
-
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """Like the root fixture, but named per process: parallel test sessions cannot drop each other's."""
-    from sqlalchemy import text
-
-    from bounceback.db import make_engine
-    from bounceback.migrate import upgrade
-    from tests.conftest import _pg_admin, _pg_url
-
-    name = f"bb_alerts_template_{os.getpid()}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine = make_engine(_pg_url(name))
-    upgrade(engine)
-    engine.dispose()
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
 
 NOW = datetime.fromisoformat("2026-03-02T12:00:00+00:00")  # a Monday, noon UTC
 
