@@ -228,31 +228,3 @@ def test_hostile_text_stays_text_in_the_browser(server, browser):
     assert page.locator("a[href^='javascript:' i]").count() == 0
     assert dialogs == []
     page.context.close()
-
-
-def test_queue_refreshes_live_and_keeps_the_filters(server, browser):
-    url = server[0]
-    page = _log_in(browser, url, "carol")
-    page.get_by_role("heading", name="Queue").wait_for()
-    page.get_by_text("Filters", exact=True).click()
-    severity = page.locator(".st-key-f_sev input")
-    severity.wait_for(state="visible")
-    severity.click()
-    severity.press_sequentially("low")  # typing opens the menu and narrows it to one option
-    page.get_by_role("option", name="low", exact=True).wait_for()
-    severity.press("Enter")
-    page.keyboard.press("Escape")
-    rows = page.locator("[class*='st-key-row-']")
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while rows.count() != 1 and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    assert rows.count() == 1
-    refreshed = page.locator("[data-testid='stMetric']").filter(has_text="Refreshed")
-    first = refreshed.locator("[data-testid='stMetricValue']").inner_text()
-    deadline = time.monotonic() + 45
-    while refreshed.locator("[data-testid='stMetricValue']").inner_text() == first:
-        assert time.monotonic() < deadline, "the queue did not refresh by itself"
-        page.wait_for_timeout(250)
-    assert rows.count() == 1  # still filtered to the low-severity item after the refresh
-    assert page.locator(".st-key-f_sev").get_by_text("low").count() == 1
-    page.context.close()
