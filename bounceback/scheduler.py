@@ -215,6 +215,9 @@ class Scheduler:
             self.runner.abandon_children()  # module jobs, by process group
             _stop_descendants()  # and processes that in-process jobs started (their own sessions)
             closer.join(3.0)
+        # A job may have started another process while the first ones were being stopped (a crawl job
+        # moving on to its next source): nothing this scheduler started may outlive it.
+        _stop_descendants()
         self.lease.release()
         if closer.is_alive():
             with self._running_lock:
