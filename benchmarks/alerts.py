@@ -138,6 +138,7 @@ def throughput(count: int) -> tuple[float, float, int]:
     from alerts.rules import add_rule
     from alerts.sql import SRC, M
     from bounceback.db import get_engine
+    from bounceback.mentions import mention_rows
     from bounceback.types import utcnow
 
     engine = get_engine()
@@ -163,7 +164,7 @@ def throughput(count: int) -> tuple[float, float, int]:
             ).scalar_one()
             conn.execute(
                 insert(M),
-                [
+                mention_rows(
                     {
                         "source_id": source_id,
                         "external_id": f"tp-{n}",
@@ -173,16 +174,11 @@ def throughput(count: int) -> tuple[float, float, int]:
                         "text": NEGATIVE[n % len(NEGATIVE)].format(brand="Acme"),
                         "flagged_at": now - timedelta(seconds=1),
                         "flag_reasons": ["negative"],
-                        "engagement": {},
                         "fetched_at": now,
-                        "updated_at": now,
                         "priority": 1.0,
-                        "viral_score": 0.0,
-                        "accelerating": False,
-                        "version": 1,
                     }
                     for n in range(count)
-                ],
+                ),
             )
         started = time.perf_counter()
         made = evaluate(now=utcnow())["alerts"]
@@ -211,6 +207,7 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
     from alerts.rules import add_rule
     from alerts.sql import SRC, M
     from bounceback.db import get_engine
+    from bounceback.mentions import mention_rows
     from bounceback.types import utcnow
 
     engine = get_engine()
@@ -254,18 +251,16 @@ def latency(env: dict[str, str], mentions: int, spread: float, tick: int, workdi
                     conn.execute(
                         insert(M)
                         .values(
-                            source_id=source_id,
-                            external_id=f"lat-{n}",
-                            status="new",
-                            text=NEGATIVE[n % len(NEGATIVE)].format(brand="Acme"),
-                            engagement={},
-                            fetched_at=now,
-                            updated_at=now,
-                            flag_reasons=[],
-                            priority=0.0,
-                            viral_score=0.0,
-                            accelerating=False,
-                            version=1,
+                            mention_rows(
+                                [
+                                    dict(
+                                        source_id=source_id,
+                                        external_id=f"lat-{n}",
+                                        text=NEGATIVE[n % len(NEGATIVE)].format(brand="Acme"),
+                                        fetched_at=now,
+                                    )
+                                ]
+                            )[0]
                         )
                         .returning(M.c.id)
                     ).scalar_one()

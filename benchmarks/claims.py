@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, insert, text
 from bounceback import lifecycle
 from bounceback.db import make_engine, normalise_url
 from bounceback.errors import AlreadyClaimed, InvalidTransition
+from bounceback.mentions import mention_rows
 from bounceback.migrate import upgrade
 from bounceback.tables import Mention, Source
 from bounceback.types import utcnow
@@ -50,23 +51,10 @@ def _seed(url: str, mentions: int) -> list[int]:
             )
             .returning(Source.__table__.c.id)
         ).scalar_one()
-        rows = [
-            dict(
-                source_id=source_id,
-                external_id=f"m{i}",
-                text="late delivery",
-                status="open",
-                priority=0.0,
-                viral_score=0.0,
-                accelerating=False,
-                flag_reasons=[],
-                engagement={},
-                fetched_at=now,
-                updated_at=now,
-                version=1,
-            )
+        rows = mention_rows(
+            dict(source_id=source_id, external_id=f"m{i}", text="late delivery", status="open")
             for i in range(mentions)
-        ]
+        )
         conn.execute(insert(Mention.__table__), rows)
         ids = [r[0] for r in conn.execute(text("SELECT id FROM mention"))]
     engine.dispose()

@@ -46,6 +46,7 @@ WORDS = [
 def seed(url: str, n: int) -> list[int]:
     """Bulk-insert ``n`` mentions with authors, sources, watches and incidents; returns open ids."""
     from bounceback.db import get_engine
+    from bounceback.mentions import mention_rows
     from bounceback.migrate import upgrade
     from bounceback.tables import Author, Incident, Mention, Source, User, Watch
     from bounceback.types import utcnow
@@ -142,9 +143,7 @@ def seed(url: str, n: int) -> list[int]:
                 severity=severity,
                 priority=rnd.random() if flagged else 0.0,
                 viral_score=rnd.random(),
-                accelerating=False,
                 reach=rnd.randint(0, 50000),
-                engagement={},
                 sentiment="negative"
                 if flagged or rnd.random() < 0.1
                 else rnd.choice(["positive", "neutral"]),
@@ -157,9 +156,9 @@ def seed(url: str, n: int) -> list[int]:
                 claimed_at=claimed_first if status == "claimed" else None,
                 resolved_at=resolved,
                 outcome=rnd.choice(["apologised", "fixed", "compensated"]) if status == "resolved" else None,
-                version=1,
             )
         )
+    rows = mention_rows(rows)
     table = Mention.__table__
     with engine.begin() as conn:
         for start in range(0, n, 10000):

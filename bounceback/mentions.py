@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
@@ -28,3 +31,17 @@ def get_mention(mention_id: int, *, engine: Engine | None = None) -> Mention:
     if mention is None:
         raise NotFound(f"mention {mention_id} does not exist")
     return mention
+
+
+def mention_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Full column dicts for a bulk ``insert(Mention.__table__)``, the model's defaults filled in.
+
+    Core inserts skip the model's Python-side defaults (JSON columns, times, version); this applies them,
+    so seeders give only the columns they care about.
+    """
+    columns = [c.name for c in Mention.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+    out = []
+    for values in rows:
+        mention = Mention(**values)
+        out.append({name: getattr(mention, name) for name in columns})
+    return out

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
+
+from bounceback.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 COMMANDS_GROUP = "bounceback.commands"
@@ -68,3 +70,15 @@ def discover_jobs(settings: Any) -> list[JobSpec]:
         module, _, attr = ref.partition(":")
         jobs.extend(getattr(importlib.import_module(module), attr or "jobs")(settings))
     return jobs
+
+
+def load_registered(registry: Mapping[str, str], kind: str, what: str) -> Any:
+    """The object ``registry[kind]`` names as ``"module:attr"``, importing its module only now.
+
+    An unknown ``kind`` raises `InvalidInput` naming ``what`` it is and the kinds there are.
+    """
+    ref = registry.get(kind)
+    if ref is None:
+        raise InvalidInput(f"unknown {what} {kind!r}; known: {', '.join(sorted(registry))}")
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)

@@ -6,10 +6,9 @@ imported only when a channel of that kind is used.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-from bounceback.errors import InvalidInput
+from bounceback.plugins import load_registered
 
 if TYPE_CHECKING:
     from alerts.notifiers.base import Notifier
@@ -24,9 +23,5 @@ NOTIFIERS: dict[str, str] = {
 
 def notifier_class(kind: str) -> type[Notifier]:
     """The notifier class for ``kind`` (imported on first use), or `InvalidInput` listing the kinds."""
-    ref = NOTIFIERS.get(kind)
-    if ref is None:
-        raise InvalidInput(f"unknown channel kind {kind!r}; choose one of {', '.join(sorted(NOTIFIERS))}")
-    module, _, name = ref.partition(":")
-    cls: type[Notifier] = getattr(importlib.import_module(module), name)
+    cls: type[Notifier] = load_registered(NOTIFIERS, kind, "channel kind")
     return cls

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-from bounceback.errors import InvalidInput
+from bounceback.plugins import load_registered
 
 if TYPE_CHECKING:
     from crawlers.base import SourceSpider
@@ -24,9 +23,5 @@ SPIDERS: dict[str, str] = {
 
 def spider_class(kind: str) -> type[SourceSpider]:
     """The spider class for a source kind (raises `InvalidInput` for an unknown kind)."""
-    ref = SPIDERS.get(kind)
-    if ref is None:
-        raise InvalidInput(f"no spider for source kind {kind!r}; known: {', '.join(sorted(SPIDERS))}")
-    module, _, name = ref.partition(":")
-    cls: type[SourceSpider] = getattr(importlib.import_module(module), name)
+    cls: type[SourceSpider] = load_registered(SPIDERS, kind, "source kind")
     return cls

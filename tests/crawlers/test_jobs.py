@@ -123,7 +123,7 @@ def test_a_source_of_a_kind_without_a_spider_fails_with_a_clear_error(engine):
     result = run_crawl_process(source_id, 60)
 
     assert result.status == "failed"
-    assert "no spider for source kind 'googleplay-missing'" in source_row(engine, source_id).last_error
+    assert "unknown source kind 'googleplay-missing'" in source_row(engine, source_id).last_error
 
 
 def test_repeated_crawl_rounds_keep_scrapy_out_of_the_launcher_and_its_memory_steady(engine, fixture_server):

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, insert, select
 
+from bounceback.mentions import mention_rows
 from bounceback.tables import JobRun, Mention, Score
 from bounceback.types import utcnow
 from tests.factories import make_source
@@ -25,23 +26,10 @@ def test_two_score_workers_score_each_pending_mention_exactly_once(bb_env, engin
     assert engine.dialect.name == "postgresql"
     source = make_source(engine)
     now = utcnow()
-    rows = [
-        dict(
-            source_id=source.id,
-            external_id=f"w-{i}",
-            text=f"{TEXTS[i % 4]} #{i}",
-            status="new",
-            priority=0.0,
-            viral_score=0.0,
-            accelerating=False,
-            flag_reasons=[],
-            engagement={},
-            fetched_at=now,
-            updated_at=now,
-            version=1,
-        )
+    rows = mention_rows(
+        dict(source_id=source.id, external_id=f"w-{i}", text=f"{TEXTS[i % 4]} #{i}", fetched_at=now)
         for i in range(2000)
-    ]
+    )
     with engine.begin() as conn:
         conn.execute(insert(Mention.__table__), rows)
     env = service_env(BOUNCEBACK_EXTRA_JOBS="")
