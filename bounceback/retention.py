@@ -1,9 +1,10 @@
 """Retention and erasure: personal data goes, the counts that trends need stay.
 
 A purged mention keeps its row (source, times, sentiment, severity, status, outcome: what the trend
-charts count) with its text, title, URL, raw reference, content hash and match reason blanked and
-``purged_at`` set as the marker. Its activity notes, alert payloads and correction notes lose their
-free text; the engagement snapshots lose the follower count. An author left with only purged mentions
+charts count) with its text, title, URL, raw reference, content hash and match reason blanked, the
+free text of its ``extra`` (a company's reply, a country) dropped, and ``purged_at`` set as the
+marker. Its activity notes, alert payloads and correction notes lose their free text; the
+engagement snapshots lose the follower count. An author left with only purged mentions
 loses handle, display name, URL and follower count and is marked ``erased``.
 
 :func:`purge_expired` does that for everything fetched more than ``retention_days`` ago (a scheduler
@@ -71,7 +72,7 @@ _DROP: Any = object()
 
 def _purge_mentions(conn: Connection, ids: list[int], now: datetime) -> set[int]:
     """Blank the text of these mentions and of everything attached to them; returns their authors."""
-    rows = conn.execute(select(M.c.id, M.c.author_id, M.c.engagement).where(M.c.id.in_(ids))).all()
+    rows = conn.execute(select(M.c.id, M.c.author_id, M.c.engagement, M.c.extra).where(M.c.id.in_(ids))).all()
     for row in rows:
         conn.execute(
             update(M)
@@ -85,6 +86,7 @@ def _purge_mentions(conn: Connection, ids: list[int], now: datetime) -> set[int]
                 match_reason=None,
                 parked_reason=None,
                 engagement=scrub_json(row.engagement or {}),
+                extra=scrub_json(row.extra or {}),
                 purged_at=now,
                 updated_at=now,
                 version=M.c.version + 1,
@@ -207,6 +209,7 @@ def _strike(conn: Connection, pattern: re.Pattern[str], names: list[str]) -> int
     changed = 0
     text_columns = [(M, M.c.text), (M, M.c.title), (AC, AC.c.note), (CO, CO.c.note), (IN, IN.c.title)]
     json_columns = [(AC, AC.c.details), (AL, AL.c.payload), (IN, IN.c.keywords), (M, M.c.flag_reasons)]
+    json_columns.append((M, M.c.extra))  # a company's reply may name them
     for table, column in text_columns:
         like = or_(*(column.ilike(f"%{n}%") for n in names))
         for row in conn.execute(select(table.c.id, column).where(like)).all():

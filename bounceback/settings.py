@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     crawl_parallel: int = Field(default=2, ge=1, le=32)  # crawls the scheduler runs at once
     bluesky_identifier: str = ""  # handle or e-mail for an app password (searchPosts may need one)
     bluesky_app_password: SecretStr = SecretStr("")
+    mastodon_access_token: SecretStr = SecretStr("")  # for instances whose search wants a Bearer token
+    mastodon_token_instance: str = ""  # the instance (host[:port]) that issued it: no other host gets it
     deadman_missed_intervals: int = Field(default=3, ge=1)
 
     # sentiment
@@ -141,6 +143,23 @@ class Settings(BaseSettings):
         if any(minutes <= 0 for minutes in value.values()):
             raise ValueError("SLA minutes must be positive")
         return {**{"critical": 15, "high": 60, "medium": 240, "low": 1440}, **value}
+
+    @field_validator("mastodon_token_instance")
+    @classmethod
+    def _bare_host(cls, value: str) -> str:
+        value = value.strip().lower()
+        if "//" in value:
+            value = value.split("//", 1)[1]
+        return value.split("/", 1)[0]
+
+    @model_validator(mode="after")
+    def _token_has_its_instance(self) -> Settings:
+        if self.mastodon_access_token.get_secret_value() and not self.mastodon_token_instance:
+            raise ValueError(
+                f"{ENV_PREFIX}MASTODON_ACCESS_TOKEN is set but {ENV_PREFIX}MASTODON_TOKEN_INSTANCE is not: "
+                "name the instance that issued the token (e.g. mastodon.social)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

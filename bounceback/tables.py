@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 from bounceback.types import UTCDateTime, utcnow
@@ -129,6 +130,13 @@ class Mention(MentionPublic, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     related_mention_id: int | None = Field(default=None, foreign_key="mention.id")
     engagement: dict[str, Any] = _json()
+    # what a spider keeps beside the columns (company reply, app version, subreddit …), size-capped
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_type=JSON,
+        nullable=False,
+        sa_column_kwargs={"server_default": sql_text("'{}'")},
+    )
     raw_ref: str | None = Field(default=None, max_length=2000)
     content_hash: str | None = Field(default=None, max_length=64)
     fetched_at: datetime = _when(nullable=False)

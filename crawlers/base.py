@@ -65,7 +65,7 @@ from crawlers.middlewares import RefusedURL
 MAX_ERRORS_KEPT = 50
 RECENT_IDS_KEPT = 200
 DEFAULT_STREAM = "default"
-ALWAYS_KEPT = {"layout", "refused", "robots", "config", "timeout", "crash"}  # never lost to the cap
+ALWAYS_KEPT = {"layout", "refused", "robots", "config", "timeout", "crash", "auth"}  # never lost to the cap
 
 
 @dataclass
@@ -83,14 +83,20 @@ class CrawlReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     errors_dropped: int = 0
 
-    def error(self, kind: str, reason: str, url: str | None = None) -> None:
-        """Record one error (kind: http, refused, robots, network, timeout, oversize, parse, layout)."""
+    def error(self, kind: str, reason: str, url: str | None = None, *, permanent: bool = False) -> None:
+        """Record one error (kind: http, auth, refused, robots, network, timeout, oversize, parse, layout).
+
+        ``permanent``: the next crawl will meet it again until someone changes the configuration (a
+        refused token); such an error fails the crawl even when other pages were read.
+        """
         if len(self.errors) >= MAX_ERRORS_KEPT and kind not in ALWAYS_KEPT:
             self.errors_dropped += 1
             return
         entry: dict[str, Any] = {"kind": kind, "reason": reason[:1000]}
         if url:
             entry["url"] = url[:500]
+        if permanent:
+            entry["permanent"] = True
         self.errors.append(entry)
 
     def kinds(self) -> set[str]:

@@ -4,11 +4,14 @@ Scraped input is hostile: control characters and NULs (PostgreSQL refuses them) 
 texts are cut with a visible note, lengths fit their columns, URLs must be http(s) (a ``javascript:``
 link is dropped and the mention parked), counts fit a 32-bit column. Nothing is dropped silently: a
 mention that cannot be trusted is stored with status ``parked`` and the reason in ``parked_reason``.
+A spider's ``extra`` becomes plain JSON of bounded size (strings cleaned and cut, nesting and lengths
+limited, the biggest keys dropped past ``MAX_EXTRA_BYTES``); what was cut is said in its ``_trimmed`` key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import unicodedata
@@ -25,6 +28,11 @@ MAX_ID_CHARS = 300
 MAX_URL_CHARS = 2_000
 MAX_NAME_CHARS = 300
 INT32_MAX = 2**31 - 1
+MAX_EXTRA_BYTES = 65_536  # one mention's extra as stored: JSON with non-ASCII escaped (an emoji = 12)
+MAX_EXTRA_STRING = 4_000
+MAX_EXTRA_ITEMS = 50  # keys of an object, items of a list
+MAX_EXTRA_DEPTH = 4
+TRIMMED_KEY = "_trimmed"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
 
 
@@ -79,6 +87,77 @@ def safe_url(value: Any) -> tuple[str | None, str | None]:
     if len(url) > MAX_URL_CHARS:
         return None, f"URL longer than {MAX_URL_CHARS} characters dropped"
     return url, None
+
+
+def _extra_value(value: Any, depth: int, notes: set[str]) -> Any:
+    """``value`` as plain JSON: cleaned strings, finite numbers, bounded lists and objects."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if value.bit_length() <= 63:
+            return value
+        notes.add("integers beyond 64 bits dropped")
+        return None
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        notes.add("non-finite numbers dropped")
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        if depth >= MAX_EXTRA_DEPTH:
+            notes.add(f"nesting deeper than {MAX_EXTRA_DEPTH} dropped")
+            return None
+        pairs = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        if len(pairs) > MAX_EXTRA_ITEMS:
+            notes.add(f"collections cut to {MAX_EXTRA_ITEMS} items")
+            pairs = pairs[:MAX_EXTRA_ITEMS]
+        if isinstance(value, dict):
+            return {_extra_key(k): _extra_value(v, depth + 1, notes) for k, v in pairs}
+        return [_extra_value(v, depth + 1, notes) for _, v in pairs]
+    text, note = clean_text(value, MAX_EXTRA_STRING)
+    if note:
+        notes.add(f"strings cut to {MAX_EXTRA_STRING} characters")
+    return text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+
+
+def _extra_key(key: Any) -> str:
+    text, _ = clean_text(key, 200)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value))  # as SQLAlchemy's JSON type writes it on SQLite and PostgreSQL
+
+
+def clean_extra(extra: Any) -> dict[str, Any]:
+    """A spider's ``extra`` as plain JSON of at most ``MAX_EXTRA_BYTES``; what was cut is in ``_trimmed``.
+
+    Past the size cap the biggest top-level keys are dropped first, so the small useful ones (a
+    company reply, an app version) survive a huge one.
+    """
+    if not extra:
+        return {}
+    notes: set[str] = set()
+    if not isinstance(extra, dict):
+        extra = {"value": extra}
+        notes.add(f"a {type(extra['value']).__name__} was kept under 'value'")
+    out: dict[str, Any] = _extra_value(extra, 0, notes)
+    out.pop(TRIMMED_KEY, None)
+    size = _json_size(out)
+    if size > MAX_EXTRA_BYTES:
+        dropped = []
+        for key in sorted(out, key=lambda k: _json_size(out[k]), reverse=True):
+            del out[key]
+            dropped.append(key)
+            if _json_size(out) <= MAX_EXTRA_BYTES - 2_000:  # room for the note itself
+                break
+        names = ", ".join(repr(k[:40]) for k in dropped[:5]) + (" …" if len(dropped) > 5 else "")
+        notes.add(f"{size} bytes over the {MAX_EXTRA_BYTES}-byte cap: dropped {names}")
+    if notes:
+        out[TRIMMED_KEY] = "trimmed by bounceback: " + "; ".join(sorted(notes))
+    return out
 
 
 def clamp_count(value: int | None) -> int | None:
@@ -152,6 +231,7 @@ def prepare(item: MentionItem, *, watch_id: int | None, match_reason: str) -> Pr
         "content_hash": digest,
         "match_reason": match_reason,
         "watch_id": watch_id,
+        "extra": clean_extra(item.extra),
     }
     if text_note:
         values["match_reason"] = f"{match_reason}; {text_note}"

@@ -13,7 +13,9 @@ class MentionItem:
 
     ``external_id`` is the platform's own stable id (unique per source). ``raw_ref`` points back to
     what was parsed (the page URL plus a JSON pointer or anchor), so a person can find the original.
-    Counts are None when the platform does not give them; ``extra`` holds anything else worth keeping.
+    Counts are None when the platform does not give them; ``extra`` holds anything else worth keeping
+    (a company's reply, an app version, a subreddit): stored in ``Mention.extra``, cleaned and
+    size-capped by `crawlers.clean.clean_extra`.
     """
 
     source_id: int

@@ -134,8 +134,10 @@ def _first_line(exc: Exception) -> str:
 
 
 def _escaped(mention: PreparedMention, reason: str) -> PreparedMention:
-    """A copy whose texts are ASCII-escaped and whose author is dropped, parked with ``reason``."""
+    """A copy whose texts are ASCII-escaped and whose author and extra are dropped, parked with ``reason``."""
     values = dict(mention.values)
+    if values.get("extra"):
+        values["extra"] = {"_trimmed": "dropped by bounceback: the database refused this mention"}
     for key in ("text", "title"):
         if values.get(key):
             values[key] = str(values[key]).encode("ascii", "backslashreplace").decode("ascii")

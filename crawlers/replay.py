@@ -2,10 +2,11 @@
 
 ``python -m crawlers.replay --port 8765 [--mentions 300] [--seed 7] [--speed 1]``
 
-It serves Reddit search/listing JSON, Hacker News Algolia ``search_by_date``, Mastodon v2 search and
-tag timelines (``Link`` pagination), Bluesky ``searchPosts``, App Store customer-reviews RSS JSON,
-a Trustpilot page with ``__NEXT_DATA__``, schema.org product pages, a Google Alerts Atom feed and a
-news RSS feed (with ETag/Last-Modified, answering 304), and a robots.txt that allows everything.
+It serves Reddit search/listing JSON and the same listings as Reddit's Atom feeds (``.rss``), Hacker
+News Algolia ``search_by_date``, Mastodon v2 search and tag timelines (``Link`` pagination), Bluesky
+``searchPosts``, App Store customer-reviews RSS JSON, a Trustpilot page with ``__NEXT_DATA__``,
+schema.org product pages, a Google Alerts Atom feed and a news RSS feed (with ETag/Last-Modified,
+answering 304), and a robots.txt that allows everything.
 Mentions whose publication time is still ahead of the server's clock stay hidden until then, so new
 items arrive while it runs (``--speed`` compresses the waiting); engagement grows with age.
 
@@ -33,6 +34,7 @@ from crawlers.sample import Sample, SampleMention, build_sample
 from crawlers.sample import render_reviews as rr
 from crawlers.sample import render_social as rs
 from crawlers.sample.generate import APP_COUNTRIES, FEEDS, PRODUCTS, TAG
+from crawlers.sample.render_reddit_atom import reddit_atom
 from crawlers.sample.render_social import Seen
 
 APPSTORE_PER_PAGE = 50
@@ -112,7 +114,11 @@ class ReplayHandler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
         if path.endswith(("/search.json", "/new.json")):
+            if self.server.reddit_json_refused:  # the body of Reddit's 403 (reddit/error_403_* captures)
+                return self._json(403, {"message": "Forbidden", "error": 403})
             return self._reddit(data, path, params)
+        if path.endswith(("/search.rss", "/new/.rss")):
+            return self._reddit_atom(data, path, params)
         if path in ("/api/v1/search_by_date", "/api/v1/search"):
             return self._hackernews(data, params)
         if path == "/api/v2/search":
@@ -139,12 +145,15 @@ class ReplayHandler(BaseHTTPRequestHandler):
 
     # --- platforms ------------------------------------------------------------------------------
 
-    def _reddit(self, data: ReplayData, path: str, params: dict[str, list[str]]) -> None:
+    def _reddit_page(
+        self, data: ReplayData, path: str, params: dict[str, list[str]]
+    ) -> tuple[list[Seen], str | None]:
+        """One listing page (search or a subreddit's newest) and the ``after`` cursor of the next."""
         items = data.visible("reddit")
         segs = path.split("/")
         if len(segs) > 2 and segs[1] == "r" and _first(params, "restrict_sr", "on") not in ("0", "false"):
             items = [s for s in items if s.mention.extra.get("subreddit", "").lower() == segs[2].lower()]
-        if path.endswith("/search.json"):
+        if "/search." in path:
             items = [s for s in items if _matches(s, _first(params, "q"))]
         after = _first(params, "after")
         if after:
@@ -152,8 +161,24 @@ class ReplayHandler(BaseHTTPRequestHandler):
             items = items[names.index(after) + 1 :] if after in names else []
         limit = _int(params, "limit", 25, 1, 100)
         page, more = items[:limit], len(items) > limit
-        next_after = f"t3_{rs.reddit_id(page[-1].mention)}" if page and more else None
+        return page, (f"t3_{rs.reddit_id(page[-1].mention)}" if page and more else None)
+
+    def _reddit(self, data: ReplayData, path: str, params: dict[str, list[str]]) -> None:
+        page, next_after = self._reddit_page(data, path, params)
         self._json(200, rs.reddit_listing(page, next_after), {"x-ratelimit-remaining": "599.0"})
+
+    def _reddit_atom(self, data: ReplayData, path: str, params: dict[str, list[str]]) -> None:
+        page, _ = self._reddit_page(data, path, params)  # a feed has no cursor: the last id is one
+        segs = path.split("/")
+        body = reddit_atom(
+            page,
+            subreddit=segs[2] if len(segs) > 2 and segs[1] == "r" else None,
+            query=_first(params, "q") if "/search." in path else None,
+            params={k: v[0] for k, v in params.items()},
+            updated=datetime.fromtimestamp(data.clock(), UTC),
+            first_page=not _first(params, "after"),
+        )
+        self._send(200, body, "application/atom+xml; charset=UTF-8")
 
     def _hackernews(self, data: ReplayData, params: dict[str, list[str]]) -> None:
         query = _first(params, "query")
@@ -295,7 +320,8 @@ def _not_modified(
 
 
 def _index(base: str) -> str:
-    links = [f"{base}/search.json?q=Northwind", f"{base}/api/v1/search_by_date?query=Northwind"]
+    links = [f"{base}/search.json?q=Northwind", f"{base}/search.rss?q=Northwind"]
+    links += [f"{base}/api/v1/search_by_date?query=Northwind"]
     links += [f"{base}/api/v2/search?q=Northwind&type=statuses", f"{base}/api/v1/timelines/tag/{TAG}"]
     links += [f"{base}/xrpc/app.bsky.feed.searchPosts?q=Northwind", f"{base}/review/{rr.COMPANY}"]
     links += [f"{base}/us/rss/customerreviews/page=1/id={rr.APP_ID}/sortby=mostrecent/json"]
@@ -313,11 +339,18 @@ class ReplayServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, data: ReplayData, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+        self,
+        data: ReplayData,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        verbose: bool = False,
+        reddit_json_refused: bool = False,
     ) -> None:
         super().__init__((host, port), ReplayHandler)
         self.data = data
         self.verbose = verbose
+        self.reddit_json_refused = reddit_json_refused  # answer Reddit's JSON as it does when it blocks
         self.requests: deque[str] = deque(maxlen=10_000)  # recent request paths (tests, debugging)
         self.url = f"http://{host}:{self.server_address[1]}"
         self._thread: threading.Thread | None = None
@@ -398,9 +431,14 @@ def main(argv: list[str] | None = None) -> int:
         "--speed", type=float, default=1.0, help="upcoming items arrive this many times faster"
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--reddit-json-refused", action="store_true", help="answer Reddit's JSON with 403, as Reddit may"
+    )
     args = parser.parse_args(argv)
     data = ReplayData(build_sample(args.mentions, args.seed), speed=args.speed)
-    server = ReplayServer(data, args.host, args.port, verbose=args.verbose)
+    server = ReplayServer(
+        data, args.host, args.port, verbose=args.verbose, reddit_json_refused=args.reddit_json_refused
+    )
     print(f"replaying {args.mentions} Northwind Coffee mentions on {server.url} (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

@@ -49,9 +49,9 @@ def judge(report: CrawlReport, close_reason: str) -> tuple[CrawlStatus, str | No
         return CrawlStatus.failed, "timed out before the crawl finished"
     if close_reason not in ("finished", ""):
         return CrawlStatus.failed, f"crawl ended early: {close_reason}" + (f" ({line})" if line else "")
-    layout = [e for e in report.errors if e["kind"] in FATAL_KINDS]
-    if layout:
-        return CrawlStatus.failed, f"{layout[0]['kind']}: {layout[0]['reason']}"
+    fatal = [e for e in report.errors if e["kind"] in FATAL_KINDS or e.get("permanent")]
+    if fatal:
+        return CrawlStatus.failed, f"{fatal[0]['kind']}: {fatal[0]['reason']}"
     if report.errors and report.pages == 0:
         return CrawlStatus.failed, line
     if report.pages == 0:

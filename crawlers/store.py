@@ -4,6 +4,9 @@ Keyed by (source_id, external_id): a re-crawl adds no rows. A changed text, titl
 the row (version + 1; a mention scored as needing nothing goes back to ``new`` to be scored again)
 and keeps the previous text in an ``updated`` Activity; changed engagement
 updates the counts; either appends an `EngagementSnapshot` (new mentions get their first one).
+Counts a crawl did not give keep their stored value (Reddit's RSS has none, its JSON has them), so
+switching a source's format never zeroes its engagement history. A changed ``extra`` (a company
+reply appearing, a new app version) replaces the stored one and counts as an update.
 Mentions erased by retention or ``forget`` (``purged_at`` set) and erased authors are never
 refreshed from a crawl. Inserts use ON CONFLICT DO NOTHING, so two crawls of one source racing
 each other (or a crawl re-run after kill -9) cannot duplicate anything.
@@ -103,8 +106,10 @@ def _upsert_authors(conn: Connection, platform: str, authors: list[AuthorRow]) -
     return {row.handle: row.id for row in rows}
 
 
-def _snapshot(mention_id: int, m: PreparedMention, now: Any) -> dict[str, Any]:
-    e = m.engagement
+def _snapshot(
+    mention_id: int, m: PreparedMention, now: Any, counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    e = m.engagement if counts is None else counts
     return {
         "mention_id": mention_id,
         "taken_at": now,
@@ -128,7 +133,9 @@ def upsert_batch(engine: Engine, source_id: int, platform: str, batch: list[Prep
         existing = {
             row.external_id: row
             for row in conn.execute(
-                select(M.c.id, M.c.external_id, M.c.content_hash, M.c.engagement, M.c.text, M.c.title)
+                select(
+                    M.c.id, M.c.external_id, M.c.content_hash, M.c.engagement, M.c.extra, M.c.text, M.c.title
+                )
                 .where(M.c.source_id == source_id, M.c.external_id.in_(list(latest)))
                 .where(M.c.purged_at.is_(None))
             ).all()
@@ -153,13 +160,16 @@ def upsert_batch(engine: Engine, source_id: int, platform: str, batch: list[Prep
         for key, row in existing.items():
             m = latest[key]
             text_changed = row.content_hash != m.content_hash
-            engagement_changed = dict(row.engagement or {}) != m.engagement
-            if not text_changed and not engagement_changed:
+            engagement = {**(row.engagement or {}), **m.engagement}
+            engagement_changed = dict(row.engagement or {}) != engagement
+            extra_changed = dict(row.extra or {}) != m.values["extra"]
+            if not text_changed and not engagement_changed and not extra_changed:
                 counts.unchanged += 1
                 continue
             counts.updated += 1
-            snapshots.append(_snapshot(row.id, m, now))
-            values = {"b_id": row.id, "engagement": m.engagement, "updated_at": now}
+            if text_changed or engagement_changed:
+                snapshots.append(_snapshot(row.id, m, now, engagement))
+            values = {"b_id": row.id, "engagement": engagement, "extra": m.values["extra"], "updated_at": now}
             if text_changed:
                 keep = {f: m.values[f] for f in ("title", "text", "rating", "content_hash")}
                 rescore = case(
@@ -183,7 +193,11 @@ def upsert_batch(engine: Engine, source_id: int, platform: str, batch: list[Prep
             conn.execute(
                 update(M)
                 .where(M.c.id == bindparam("b_id"))
-                .values(engagement=bindparam("engagement"), updated_at=bindparam("updated_at")),
+                .values(
+                    engagement=bindparam("engagement"),
+                    extra=bindparam("extra"),
+                    updated_at=bindparam("updated_at"),
+                ),
                 updates,
             )
         if snapshots:

@@ -54,12 +54,18 @@ def reddit_id(m: SampleMention) -> str:
     return _base36(2_000_000_000 + m.rank * 1_297)
 
 
+def reddit_permalink(m: SampleMention) -> str:
+    """``/r/<sub>/comments/<id>/<slug>/``, as Reddit builds it from the title."""
+    slug = "_".join("".join(c for c in m.title.lower() if c.isalnum() or c == " ").split()[:6]) or "post"
+    return f"/r/{m.extra.get('subreddit', 'Coffee')}/comments/{reddit_id(m)}/{slug}/"
+
+
 def reddit_post(seen: Seen) -> dict[str, Any]:
     """A ``t3`` child of a listing."""
     m = seen.mention
     pid = reddit_id(m)
     sub = m.extra.get("subreddit", "Coffee")
-    slug = "_".join("".join(c for c in m.title.lower() if c.isalnum() or c == " ").split()[:6]) or "post"
+    permalink = reddit_permalink(m)
     eng = m.engagement(seen.hours)
     score = 1 + eng["likes"]
     return {
@@ -78,8 +84,8 @@ def reddit_post(seen: Seen) -> dict[str, Any]:
             ),
             "created": seen.published.timestamp(),
             "created_utc": seen.published.timestamp(),
-            "permalink": f"/r/{sub}/comments/{pid}/{slug}/",
-            "url": f"https://www.reddit.com/r/{sub}/comments/{pid}/{slug}/",
+            "permalink": permalink,
+            "url": f"https://www.reddit.com{permalink}",
             "domain": f"self.{sub}",
             "is_self": True,
             "score": score,

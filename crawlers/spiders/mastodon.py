@@ -5,23 +5,41 @@ header (``rel="next"``); the next URL is always re-based onto the instance, so a
 send the crawler elsewhere. Search pages by ``offset``. Boosts are skipped (the boosted status has
 its own id and date). Content is HTML and becomes plain text; a content warning (``spoiler_text``)
 becomes the title. Handles are ``user@instance`` so they are unique across the fediverse.
+
+Some instances want an access token for ``/api/v2/search``: ``BOUNCEBACK_MASTODON_ACCESS_TOKEN`` is
+sent as ``Authorization: Bearer`` only on requests to ``BOUNCEBACK_MASTODON_TOKEN_INSTANCE`` (same
+host and port; Scrapy drops the header on a redirect to another host) and is never logged or stored.
+A 401 is recorded as a permanent ``auth`` error saying whether a token was missing or refused: the
+crawl fails (retrying cannot help until the configuration changes).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
 
+from bounceback.settings import get_settings
 from crawlers.base import SourceSpider, as_int, dig, html_text, parse_time
 from crawlers.items import MentionItem
 
 PAGE_SIZE = 40
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";,]+)"?')
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def host_key(where: str) -> str:
+    """``host:port`` of a URL or of a bare ``host[:port]`` (taken as https), lower-cased."""
+    parts = urlsplit(where if "//" in where else f"https://{where}")
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return ""
+    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 def next_link(header: bytes | str | None) -> str | None:
@@ -39,6 +57,35 @@ class MastodonSpider(SourceSpider):
     """Hashtag timeline and status search of one Mastodon instance."""
 
     name = "mastodon"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = get_settings()
+        self._token = settings.mastodon_access_token.get_secret_value()
+        self._token_host = host_key(settings.mastodon_token_instance) if self._token else ""
+
+    def request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> Request:
+        """A request that lets a 401 reach the callback and carries the token to its own instance only."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self._token and host_key(url) == self._token_host:
+            headers["Authorization"] = f"Bearer {self._token}"
+        meta = {**(kwargs.pop("meta", None) or {}), "handle_httpstatus_list": [401]}
+        return super().request(url, callback, headers=headers, meta=meta, **kwargs)
+
+    def unauthorized(self, response: Response) -> None:
+        """Record a 401 as a permanent ``auth`` error that says what to change."""
+        sent = b"Authorization" in response.request.headers if response.request else False
+        body = response.body[:200].decode("utf-8", "replace").strip()
+        if self._token:
+            body = body.replace(self._token, "[token]")  # a server echoing it must not get it stored
+        if sent:
+            hint = "the instance refused the access token (invalid, expired or revoked): renew "
+            hint += "BOUNCEBACK_MASTODON_ACCESS_TOKEN"
+        else:
+            hint = "the instance wants an access token: set BOUNCEBACK_MASTODON_ACCESS_TOKEN and "
+            hint += f"BOUNCEBACK_MASTODON_TOKEN_INSTANCE={urlsplit(response.url).netloc}"
+        self.report.error("auth", f"HTTP 401: {body} ({hint})", response.url, permanent=True)
+        self.logger.warning("HTTP 401 at %s: %s", response.url, hint)
 
     @property
     def instance(self) -> str:
@@ -67,6 +114,9 @@ class MastodonSpider(SourceSpider):
 
     def parse_timeline(self, response: Response, stream: str) -> Iterator[Any]:
         """One timeline page (a JSON array), then the ``Link`` next page."""
+        if response.status == 401:
+            self.unauthorized(response)
+            return
         data = self.json(response)
         if data is None:
             return
@@ -81,6 +131,9 @@ class MastodonSpider(SourceSpider):
 
     def parse_search(self, response: Response, offset: int) -> Iterator[Any]:
         """One search page (``statuses`` of a v2 result), then the next offset while pages are full."""
+        if response.status == 401:
+            self.unauthorized(response)
+            return
         data = self.json(response)
         if data is None:
             return

@@ -126,30 +126,68 @@ def test_a_source_of_a_kind_without_a_spider_fails_with_a_clear_error(engine):
     assert "unknown source kind 'googleplay-missing'" in source_row(engine, source_id).last_error
 
 
-def test_repeated_crawl_rounds_keep_scrapy_out_of_the_launcher_and_its_memory_steady(engine, fixture_server):
-    srv = fixture_server
-    srv.route(NEW, Reply.file("reddit/empty_listing_2016.json"))
-    add_source(engine, "reddit", subreddit="askreddit", base_url=srv.url)
-    script = """
-import json, sys, psutil
+ROUNDS = 50  # two sources due each round: 100 crawls
+LAUNCHER_ROUNDS = """
+import json, subprocess, sys, psutil
 from sqlalchemy import text
 from bounceback.db import get_engine
 from crawlers.jobs import crawl_due
-rss, results = [], []
-for _ in range(6):
-    with get_engine().begin() as conn:
+
+outputs = []  # every child's stdout + stderr, seen where the launcher reads them (nothing is replaced)
+
+
+class Observed(subprocess.Popen):
+    def communicate(self, *args, **kwargs):
+        out, err = super().communicate(*args, **kwargs)
+        outputs.append((out or "") + (err or ""))
+        return out, err
+
+
+subprocess.Popen = Observed
+rounds, rss = [], {}
+for number in range(1, ROUNDS + 1):
+    with get_engine().begin() as conn:  # every source is due again
         conn.execute(text("UPDATE source SET last_crawl_at = NULL"))
-    results.append(crawl_due())
-    rss.append(psutil.Process().memory_info().rss)
-print(json.dumps({"results": results, "rss": rss, "scrapy": "scrapy" in sys.modules,
+    rounds.append(crawl_due())
+    rss[len(outputs)] = psutil.Process().memory_info().rss
+print(json.dumps({"rounds": rounds, "rss": rss, "outputs": outputs, "scrapy": "scrapy" in sys.modules,
                   "reactor": "twisted.internet.reactor" in sys.modules}))
 """
-    proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=240
+
+
+def test_a_hundred_crawls_from_the_schedulers_launcher_all_succeed_and_its_memory_stays_steady(
+    engine, fixture_server
+):
+    srv = fixture_server
+    srv.route(NEW, Reply.file("reddit/empty_listing_2016.json"))
+    srv.route("/api/v1/timelines/tag/hoot", Reply.file("mastodon/tag_timeline_hoot.json"))
+    reddit = add_source(engine, "reddit", subreddit="askreddit", base_url=srv.url)
+    mastodon = add_source(engine, "mastodon", instance="mastodon.example", tag="hoot", base_url=srv.url)
+    assert get_settings().crawl_parallel == 2  # two due sources: the job runs their crawls side by side
+
+    proc = subprocess.run(  # the launcher runs in a process of its own, as under `bounceback run`
+        [sys.executable, "-c", LAUNCHER_ROUNDS.replace("ROUNDS", str(ROUNDS))],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=1200,
     )
 
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert [r["ok"] for r in report["results"]] == [1] * 6
+    assert [(r["due"], r["ok"], r["failed"], r["killed"]) for r in report["rounds"]] == [
+        (2, 2, 0, 0)
+    ] * ROUNDS
+    runs = rows(engine, "SELECT source_id, status, errors FROM crawlrun")
+    assert len(runs) == 2 * ROUNDS and {r.status for r in runs} == {"ok"}
+    assert {r.source_id for r in runs} == {reddit, mastodon}
+    assert [r.errors for r in runs if json.loads(r.errors)] == []  # raw SQL on SQLite: JSON as text
+    assert len(report["outputs"]) == 2 * ROUNDS
+    for output in [*report["outputs"], proc.stderr]:
+        for bad in ("ReactorNotRestartable", "ReactorAlreadyInstalled", "Traceback", "Unhandled error"):
+            assert bad not in output, output[-2000:]
     assert report["scrapy"] is False and report["reactor"] is False  # every crawl ran in its own process
-    assert report["rss"][-1] - report["rss"][1] < 5 * 1024 * 1024
+    grown = report["rss"][str(2 * ROUNDS)] - report["rss"]["10"]
+    after_ten = report["rss"]["10"] / 2**20
+    print(f"launcher RSS: {after_ten:.1f} MB after crawl 10, {grown / 2**20:+.2f} MB by the last")
+    assert grown < 20 * 1024 * 1024, f"the launcher grew by {grown / 2**20:.1f} MB from crawl 10 to the last"

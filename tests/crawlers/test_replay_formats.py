@@ -102,6 +102,26 @@ def test_reddit_search_pages_by_after_cursor_through_every_match(replay):
     assert first["permalink"].startswith("/r/") and first["created_utc"] > 0 and first["author"]
 
 
+def test_reddit_atom_feeds_page_by_the_last_entry_id_and_list_the_brand_subreddit_first(replay):
+    status, headers, body = get(replay, "/search.rss?q=Northwind&sort=new&limit=10")
+    feed = feedparser.parse(body)
+    assert status == 200 and headers["Content-Type"] == "application/atom+xml; charset=UTF-8"
+    assert not feed.bozo and feed.version == "atom10"
+    assert feed.feed.title == "reddit.com: search results - Northwind"
+    ids = [e.id for e in feed.entries]
+    assert ids[0].startswith("t5_") and len(ids) == 11 and all(i.startswith("t3_") for i in ids[1:])
+    post = feed.entries[1]
+    assert post.author.startswith("/u/") and post.tags[0].term and post.published == post.updated
+    assert "&#32; submitted by &#32;" in post.content[0].value and post.link.startswith(
+        "https://www.reddit.com/r/"
+    )
+    after = feedparser.parse(get(replay, f"/search.rss?q=Northwind&sort=new&limit=10&after={ids[-1]}")[2])
+    assert after.entries[0].id.startswith("t3_") and not {e.id for e in after.entries} & set(ids)
+    listing = feedparser.parse(get(replay, "/r/Coffee/new/.rss")[2])
+    assert listing.feed.title == "newest submissions : Coffee" and len(listing.entries) == 15
+    assert all(e.tags[0].term == "Coffee" and e.id.startswith("t3_") for e in listing.entries)
+
+
 def test_hackernews_search_by_date_pages_with_numeric_filters(replay):
     page1 = json.loads(get(replay, "/api/v1/search_by_date?query=Northwind&hitsPerPage=5")[2])
     assert len(page1["hits"]) == 5 and page1["nbHits"] > 5
