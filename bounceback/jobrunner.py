@@ -4,6 +4,14 @@ Every run leaves one log line (job, status, duration, counts) and one `JobRun` r
 as ``python -m MODULE ARGS…`` in its own process group; past its ``timeout_seconds`` the whole group
 is terminated, then killed, and the run is recorded as ``killed``. If the module prints a JSON object
 as its last line of output, that object becomes the run's counts.
+
+Shutdown, for in-process jobs that wait on long work of their own (the crawl job waits on crawl
+processes): the stopping process first calls `begin_shutdown` (start nothing new, finish what is under
+way), then, once its grace is over, `abandon_now` (drop what is under way and record it as abandoned,
+which is not a failure of what it was working on). Jobs poll `shutdown_requested` and
+`abandon_requested`, and wrap work they can abandon in `abandonable()` so that the stopping process
+can wait for them to let go (`wait_abandoned`) before it sweeps up their processes itself; a
+function job that returns after `abandon_now` is recorded as ``abandoned``.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +40,60 @@ log = logging.getLogger("bounceback.jobs")
 J = JobRun.__table__  # type: ignore[attr-defined]
 KILL_GRACE_SECONDS = 3.0
 ERROR_TAIL_CHARS = 2000
+ABANDONED_ERROR = "stopped by shutdown"
+_shutdown = threading.Event()
+_abandon = threading.Event()
+
+
+def begin_shutdown() -> None:
+    """This process is stopping: jobs start no new work and finish what they are doing."""
+    _shutdown.set()
+
+
+def abandon_now() -> None:
+    """The shutdown grace is over: jobs drop their work under way (implies `begin_shutdown`)."""
+    _shutdown.set()
+    _abandon.set()
+
+
+def shutdown_requested() -> bool:
+    """True once this process has begun to stop (see `begin_shutdown`)."""
+    return _shutdown.is_set()
+
+
+def abandon_requested() -> bool:
+    """True once jobs should drop their work under way (see `abandon_now`)."""
+    return _abandon.is_set()
+
+
+def reset_shutdown() -> None:
+    """Forget an earlier shutdown (a new scheduler serving in the same process, as tests do)."""
+    _shutdown.clear()
+    _abandon.clear()
+
+
+_in_flight = 0
+_in_flight_changed = threading.Condition()
+
+
+@contextlib.contextmanager
+def abandonable() -> Iterator[None]:
+    """Mark work under way that its job drops by itself once `abandon_requested` (see `wait_abandoned`)."""
+    global _in_flight
+    with _in_flight_changed:
+        _in_flight += 1
+    try:
+        yield
+    finally:
+        with _in_flight_changed:
+            _in_flight -= 1
+            _in_flight_changed.notify_all()
+
+
+def wait_abandoned(timeout: float) -> bool:
+    """Wait until no `abandonable` work is under way; False if some still is after ``timeout`` s."""
+    with _in_flight_changed:
+        return _in_flight_changed.wait_for(lambda: _in_flight == 0, timeout)
 
 
 @dataclass
@@ -132,6 +195,8 @@ class JobRunner:
             log.exception("job %s raised", spec.name)
             error = f"{type(exc).__name__}: {exc}"[:ERROR_TAIL_CHARS]
             return RunResult(spec.name, "failed", time.monotonic() - started, error=error)
+        if abandon_requested():  # it returned because it was told to drop its work
+            return RunResult(spec.name, "abandoned", time.monotonic() - started, counts, ABANDONED_ERROR)
         return RunResult(spec.name, "ok", time.monotonic() - started, counts)
 
     def _run_module(self, spec: JobSpec, started: float) -> RunResult:
@@ -166,7 +231,7 @@ class JobRunner:
             error = f"killed after {spec.timeout_seconds:g}s (time limit)"
             return RunResult(spec.name, "killed", seconds, counts, error)
         if self.stopping.is_set() and proc.returncode != 0:
-            return RunResult(spec.name, "abandoned", seconds, counts, "stopped by shutdown")
+            return RunResult(spec.name, "abandoned", seconds, counts, ABANDONED_ERROR)
         if proc.returncode != 0:
             tail = (stderr or stdout).strip()[-ERROR_TAIL_CHARS:]
             return RunResult(spec.name, "failed", seconds, counts, f"exit {proc.returncode}: {tail}")

@@ -7,9 +7,12 @@ and the first to find it expired takes over. Jobs are the kernel's own (expire s
 switch, retention purge) plus whatever the installed stages declare through the ``bounceback.jobs``
 entry points: in-process functions or modules started as subprocesses with a time limit.
 
-SIGTERM or SIGINT: no new job starts; running jobs get ``grace_seconds`` to finish, then module jobs
-are terminated and in-process ones abandoned (every job is idempotent and transactional, so the next
-leader simply runs it again); the lease is released so a standby leads at once; exit status 0.
+SIGTERM or SIGINT: no new job starts, and in-process jobs start no new work (the crawl job launches
+no further crawl); running jobs get ``grace_seconds`` to finish, then in-process jobs are told to
+abandon their work (a crawl under way is stopped and recorded as ``abandoned``, which does not count
+against its source), module jobs are terminated, and whatever is still running is abandoned (every
+job is idempotent and transactional, so the next leader simply runs it again); the lease is released
+so a standby leads at once; exit status 0.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from sqlalchemy import update
 
 from bounceback import deadman, retention
 from bounceback.db import get_engine
-from bounceback.jobrunner import JobRunner
+from bounceback.jobrunner import JobRunner, abandon_now, begin_shutdown, reset_shutdown, wait_abandoned
 from bounceback.leader import LeaderLease
 from bounceback.lifecycle import expire_stale_claims
 from bounceback.plugins import JobSpec, discover_jobs
@@ -44,6 +47,7 @@ from bounceback.worker import WORKER_PREFIX
 log = logging.getLogger("bounceback.scheduler")
 J = JobRun.__table__  # type: ignore[attr-defined]
 RETENTION_EVERY_SECONDS = 3600
+ABANDON_WAIT_SECONDS = 10.0  # for in-process jobs to stop and record their abandoned work
 
 
 def kernel_jobs(settings: Settings) -> list[JobSpec]:
@@ -120,6 +124,7 @@ class Scheduler:
         """Lead or stand by until asked to stop; returns the exit status (0 on a clean stop)."""
         names = ", ".join(f"{j.name}/{j.interval_seconds:g}s" for j in self.jobs)
         log.info("scheduler %s starting with %d jobs: %s", self.holder, len(self.jobs), names)
+        reset_shutdown()
         self._aps.start(paused=True)
         for spec in self.jobs:
             self._aps.add_job(
@@ -206,13 +211,17 @@ class Scheduler:
                 self._running.discard(spec.name)
 
     def _shutdown(self) -> int:
+        begin_shutdown()  # in-process jobs start no new work (no further crawl is launched)
         self._aps.pause()
         closer = threading.Thread(target=self._aps.shutdown, kwargs={"wait": True}, daemon=True)
         closer.start()
         closer.join(self.grace_seconds)
         if closer.is_alive():
             log.warning("jobs still running after %.0fs: stopping them", self.grace_seconds)
+            abandon_now()  # in-process jobs drop their work and record it as abandoned (not a failure)
             self.runner.abandon_children()  # module jobs, by process group
+            if not wait_abandoned(ABANDON_WAIT_SECONDS):
+                log.warning("in-process jobs did not let go of their work within %.0fs", ABANDON_WAIT_SECONDS)
             _stop_descendants()  # and processes that in-process jobs started (their own sessions)
             closer.join(3.0)
         # A job may have started another process while the first ones were being stopped (a crawl job

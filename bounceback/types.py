@@ -138,3 +138,4 @@ class CrawlStatus(StrEnum):
     ok = "ok"
     failed = "failed"
     killed = "killed"
+    abandoned = "abandoned"  # stopped because its scheduler shut down: not the source's failure

@@ -1,4 +1,11 @@
-"""The scheduler's ``crawl`` job: crawl every enabled source that is due, a few at a time."""
+"""The scheduler's ``crawl`` job: crawl every enabled source that is due, a few at a time.
+
+Its counts (the job's log line and JobRun row) add up what the crawls did: pages, items new (parked
+ones among them), updated, unchanged, skipped by the spider and filtered out by the watches, so an
+item that was fetched but not stored is always counted somewhere. When the scheduler is shutting
+down no further crawl is launched, and a source whose crawl was not started or was abandoned gets
+its previous ``last_crawl_at`` back, so it is due again at the next start, not an interval later.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from bounceback.db import get_engine
+from bounceback.jobrunner import shutdown_requested
 from bounceback.plugins import JobSpec
 from bounceback.settings import Settings, get_settings
 from bounceback.tables import CrawlRun, Source
@@ -18,6 +26,7 @@ from crawlers.records import record_abnormal_end
 
 SRC = Source.__table__  # type: ignore[attr-defined]
 CR = CrawlRun.__table__  # type: ignore[attr-defined]
+SUMMED = ("pages", "new", "updated", "unchanged", "parked", "filtered", "skipped", "parse_failures")
 
 
 def due_sources(engine: Engine, crawl_timeout: float) -> list[int]:
@@ -66,28 +75,41 @@ def crawl_due(settings: Settings | None = None, *, engine: Engine | None = None)
     settings = settings or get_settings()
     engine = engine or get_engine()
     timeout = float(settings.crawl_timeout_seconds)
-    abandoned = close_abandoned_runs(engine, timeout)
+    stale = close_abandoned_runs(engine, timeout)
     due = due_sources(engine, timeout)
     with engine.begin() as conn:  # claim them now so an overlapping tick does not start them twice
+        rows = conn.execute(select(SRC.c.id, SRC.c.last_crawl_at).where(SRC.c.id.in_(due))).all()
+        previous: dict[int, Any] = {row.id: row.last_crawl_at for row in rows}
         if due:
             conn.execute(update(SRC).where(SRC.c.id.in_(due)).values(last_crawl_at=utcnow()))
-    counts: dict[str, Any] = {
-        "due": len(due),
-        "ok": 0,
-        "failed": 0,
-        "killed": 0,
-        "new": 0,
-        "abandoned": abandoned,
-    }
     if not due:
-        return counts
+        return {"due": 0, "stale_closed": stale}
+    counts: dict[str, Any] = {"due": len(due), "ok": 0, "failed": 0, "killed": 0, "abandoned": 0}
+    counts |= dict.fromkeys(SUMMED, 0) | {"not_started": 0, "stale_closed": stale}
+
+    def launch(source_id: int) -> LaunchResult | None:
+        if shutdown_requested():  # the scheduler is stopping: start nothing new
+            return None
+        return run_crawl_process(source_id, timeout, engine=engine)
+
     with ThreadPoolExecutor(max_workers=settings.crawl_parallel, thread_name_prefix="crawl") as pool:
-        results: list[LaunchResult] = list(
-            pool.map(lambda sid: run_crawl_process(sid, timeout, engine=engine), due)
-        )
-    for result in results:
+        results = dict(zip(due, pool.map(launch, due), strict=True))
+    postponed = []
+    for source_id, result in results.items():
+        if result is None or result.status == CrawlStatus.abandoned.value:
+            postponed.append(source_id)
+        if result is None:
+            counts["not_started"] += 1
+            continue
         counts[result.status] = counts.get(result.status, 0) + 1
-        counts["new"] += int(result.summary.get("new", 0))
+        for key in SUMMED:
+            value = result.summary.get(key, 0)
+            counts[key] += int(value) if isinstance(value, int) else 0
+    with engine.begin() as conn:  # due again at the next start, not an interval later
+        for source_id in postponed:
+            conn.execute(
+                update(SRC).where(SRC.c.id == source_id).values(last_crawl_at=previous.get(source_id))
+            )
     return counts
 
 

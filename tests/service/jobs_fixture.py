@@ -1,9 +1,9 @@
 """Test jobs for the scheduler, plugged in through BOUNCEBACK_EXTRA_JOBS (no stage is touched).
 
 BB_FIXTURE_JOBS chooses which: "tick" (in-process, returns a count), "slow" (in-process, sleeps
-BB_FIXTURE_SLOW seconds), "hang" (a module subprocess that never ends, with a 2 s limit), "spawn"
-(in-process, waits on a process it started in its own session, as the crawl job does; its pid goes
-to BB_SPAWN_PID).
+BB_FIXTURE_SLOW seconds), "hang" (a module subprocess that never ends, with a 120 s limit, so that a
+SIGTERM test never races the limit), "spawn" (in-process, waits on a process it started in its own
+session, as the crawl job does; its pid goes to BB_SPAWN_PID).
 """
 
 import os
@@ -41,5 +41,5 @@ def jobs(settings):
     if "spawn" in chosen:
         specs.append(JobSpec("fixture-spawn", 3600, func=_spawn))
     if "hang" in chosen:
-        specs.append(JobSpec("fixture-hang", 3600, module="tests.service.hang_job", timeout_seconds=2))
+        specs.append(JobSpec("fixture-hang", 3600, module="tests.service.hang_job", timeout_seconds=120))
     return specs
