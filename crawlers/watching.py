@@ -10,22 +10,10 @@ from sqlmodel import col
 
 from bounceback.db import session
 from bounceback.tables import Watch
+from bounceback.terms import term_pattern
 from crawlers.items import MentionItem
 
 NO_WATCH_REASON = "no watch defined: kept what the source query returned"
-# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana, CJK, Hangul with
-# its attached particles): a letter of theirs next to a term is not the term's word going on, so
-# "Northwindのchai" mentions Northwind while "Northwindy" does not.
-SPACELESS = (
-    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff"
-)
-WORD_GOES_ON = f"[^\\W{SPACELESS}]"  # a word character of a script that separates words by spaces
-
-
-def _pattern(term: str) -> re.Pattern[str]:
-    body = re.escape(term.strip())
-    return re.compile(f"(?<!{WORD_GOES_ON}){body}(?!{WORD_GOES_ON})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,8 +32,8 @@ class WatchRule:
         return cls(
             id=int(watch.id or 0),
             name=watch.name,
-            terms=tuple((t.strip(), _pattern(t)) for t in watch.terms if t.strip()),
-            excludes=tuple((t.strip(), _pattern(t)) for t in watch.exclude_terms if t.strip()),
+            terms=tuple((t.strip(), term_pattern(t)) for t in watch.terms if t.strip()),
+            excludes=tuple((t.strip(), term_pattern(t)) for t in watch.exclude_terms if t.strip()),
             languages=frozenset(lang.strip().lower() for lang in watch.languages if lang.strip()),
         )
 
