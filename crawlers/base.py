@@ -31,12 +31,23 @@ What the base does for every spider:
   recorded with its reason; the other records go on), reports "0 items parsed from a non-empty page"
   as a ``layout`` error, and follows ``next_request`` unless the page's last (oldest) item was
   already seen by an earlier successful crawl (``Source.state``: recent ids and the newest
-  published time) or the page budget (``crawl_max_pages`` per stream) is spent. So a first crawl
-  reads back at most that many pages; later ones read until they reach what they saw.
+  published time) or the page budget (``crawl_max_pages`` per stream) is spent.
+- The page budget: a stream's first crawl reads back at most that many pages (the backfill limit,
+  logged; older history was never promised). A later crawl stopped by the budget while the next
+  page is still unseen leaves a gap, since the watermark moves up: it saves a resume pointer
+  (crawlers/resume.py: the next request's URL, callback name, cb_kwargs, plain-JSON meta, never
+  headers; ``until`` = the stream's watermark before this crawl) in ``state["resume"]`` and records a
+  non-fatal ``budget`` error. The next crawl issues every pending pointer after its first requests
+  (``meta["bb_resume"]``); a resumed chain has its own page budget, stops when a page's oldest item
+  is older than ``until``, marks its next requests, and leaves the stream's watermark and ids alone.
+  A finished chain's pointer is removed; one stopped by the budget again is replaced; one that did
+  not finish (an error) is kept for ``MAX_TRIES`` crawls. At most ``MAX_POINTERS`` are kept; a gap
+  given up is recorded as a ``resume`` error naming its URL.
 - ``self.next_state()`` is what run.py saves in ``Source.state`` after a successful crawl (newest
-  published time and recent ids per stream, plus anything a spider put in ``self.state_updates``,
-  such as an ETag). A crawl that failed, timed out or was killed leaves the state as it was, so the
-  next crawl walks the same pages again and the upsert makes that harmless.
+  published time and recent ids per stream, pending resume pointers, plus anything a spider put in
+  ``self.state_updates``, such as an ETag). A crawl that failed, timed out or was killed leaves the
+  state as it was (pointers included), so the next crawl walks the same pages again and the upsert
+  makes that harmless.
 """
 
 from __future__ import annotations
@@ -61,11 +72,13 @@ from w3lib.html import remove_tags, replace_entities
 from bounceback.sources import get_source
 from crawlers.items import MentionItem
 from crawlers.middlewares import RefusedURL
+from crawlers.resume import NOTE_KINDS, RESUME_KEY, Gaps, describe
 
 MAX_ERRORS_KEPT = 50
 RECENT_IDS_KEPT = 200
 DEFAULT_STREAM = "default"
-ALWAYS_KEPT = {"layout", "refused", "robots", "config", "timeout", "crash", "auth"}  # never lost to the cap
+# never lost to the cap:
+ALWAYS_KEPT = {"layout", "refused", "robots", "config", "timeout", "crash", "auth"} | NOTE_KINDS
 
 
 @dataclass
@@ -84,7 +97,8 @@ class CrawlReport:
     errors_dropped: int = 0
 
     def error(self, kind: str, reason: str, url: str | None = None, *, permanent: bool = False) -> None:
-        """Record one error (kind: http, auth, refused, robots, network, timeout, oversize, parse, layout).
+        """Record one error (kind: http, auth, refused, robots, network, timeout, oversize, parse, layout;
+        budget and resume are notes about paging gaps and never fail a crawl).
 
         ``permanent``: the next crawl will meet it again until someone changes the configuration (a
         refused token); such an error fails the crawl even when other pages were read.
@@ -173,6 +187,7 @@ class SourceSpider(scrapy.Spider):
         self.base_url: str = str(self.params.get("base_url") or self.default_base()).rstrip("/")
         self.report = CrawlReport()
         self._streams: dict[str, dict[str, Any]] = {}
+        self.gaps = Gaps(self.prior_state.get("resume"))  # the page budget's resume pointers
         self.current_response: Response | None = None  # the page `page()` is converting
 
     # --- for subclasses -----------------------------------------------------------------------
@@ -233,7 +248,8 @@ class SourceSpider(scrapy.Spider):
         """Items of one page, then the next page's request unless paging should stop here."""
         self.report.pages += 1
         self.current_response = response
-        pages_in_stream = self._count_page(stream)
+        key = self.gaps.key(response.request)  # None: a main chain; else the gap it resumes
+        pages_read = self._count_page(stream) if key is None else self.gaps.count_page(key)
         if records is None:
             self.report.error(
                 "layout", "0 items parsed from a non-empty page (layout changed?)", response.url
@@ -260,17 +276,28 @@ class SourceSpider(scrapy.Spider):
         else:
             for reason in failures:
                 self.report.error("parse", reason, response.url)
-        seen = [self._remember(item, stream) for item in items]
+        if key is None:
+            seen = [self._remember(item, stream) for item in items]
+        else:
+            known = self._stream(stream)["known"]
+            seen = [self.gaps.reached_end(key, i.external_id, i.published_at, known) for i in items]
         yield from items
         if next_request is None or not items:
+            if key is not None:
+                self.gaps.done.add(key)
             return
         if seen and seen[-1]:  # the page reaches back to what an earlier crawl saw (a pinned post
             # or an out-of-order item higher up does not count: only the oldest on the page)
             self.logger.info("stopping at an already-seen item on %s", response.url)
+            if key is not None:
+                self.gaps.done.add(key)
             return
-        if pages_in_stream >= self.max_pages:
-            self.logger.info("page budget of %d reached at %s", self.max_pages, response.url)
+        if pages_read >= self.max_pages:
+            self._budget_stop(response, next_request, stream, key)
             return
+        if key is not None:  # the chain goes on: mark it, and never lose it to the duplicate filter
+            next_request = next_request.replace(dont_filter=True)
+            next_request.meta[RESUME_KEY] = key
         yield next_request
 
     def parse_failure(self, response: Response, reason: str) -> None:
@@ -286,7 +313,7 @@ class SourceSpider(scrapy.Spider):
         return self.crawler.settings.getint("BOUNCEBACK_MAX_PAGES", 10)
 
     async def start(self) -> AsyncIterator[Any]:
-        """Scrapy ≥ 2.13 entry: the spider's first requests (a broken source config is recorded)."""
+        """Scrapy ≥ 2.13 entry: the first requests (a broken source config is recorded), then resumes."""
         try:
             requests = list(self.first_requests())
         except (ValueError, TypeError, KeyError) as exc:
@@ -296,6 +323,17 @@ class SourceSpider(scrapy.Spider):
             self.report.error("config", f"nothing to crawl: check the {self.name} source's parameters")
         for request in requests:
             yield request
+        for key, pointer in enumerate(self.gaps.pointers):
+            callback = getattr(self, pointer["callback"], None)
+            if not callable(callback):
+                self.gaps.done.add(key)
+                self.report.error(
+                    "resume", f"gap given up, no callback {pointer['callback']}: {describe(pointer)}"
+                )
+                continue
+            meta = {**(pointer.get("meta") or {}), RESUME_KEY: key}
+            kwargs = dict(pointer.get("cb_kwargs") or {})
+            yield self.request(pointer["url"], callback, cb_kwargs=kwargs, meta=meta, dont_filter=True)
 
     def on_error(self, failure: Failure) -> None:
         """Errback of every request: classify the failure and record it."""
@@ -310,6 +348,8 @@ class SourceSpider(scrapy.Spider):
         if state is None:
             prior = dig(self.prior_state, "streams", stream) or {}
             state = self._streams[stream] = {
+                "first": not (prior.get("ids") or prior.get("newest")),
+                "prior_ids": list(prior.get("ids") or [])[:50],
                 "known": set(prior.get("ids") or []),
                 "watermark": parse_time(prior.get("newest")),
                 "newest": parse_time(prior.get("newest")),
@@ -336,6 +376,21 @@ class SourceSpider(scrapy.Spider):
         watermark = state["watermark"]
         return bool(watermark is not None and when is not None and when < watermark)
 
+    def _budget_stop(self, response: Response, next_request: Request, stream: str, key: int | None) -> None:
+        """The budget stopped a chain whose next page is unseen: a first crawl's limit, or a gap to resume."""
+        state = self._stream(stream)
+        if key is None and state["first"]:
+            self.logger.info(
+                "page budget of %d reached at %s on the first crawl of stream %s: older history is not read",
+                self.max_pages,
+                response.url,
+                stream,
+            )
+            return
+        kind, reason = self.gaps.stop(key, next_request, stream, state, self.max_pages)
+        self.logger.warning("%s (at %s)", reason, response.url)
+        self.report.error(kind, reason, response.url)
+
     def next_state(self) -> dict[str, Any]:
         """The Source.state to save after a successful crawl."""
         streams = dict(self.prior_state.get("streams") or {})
@@ -346,7 +401,10 @@ class SourceSpider(scrapy.Spider):
                 "newest": newest.isoformat() if newest else None,
                 "ids": (state["ids"] + old_ids)[:RECENT_IDS_KEPT],
             }
-        return {**self.prior_state, **self.state_updates, "streams": streams}
+        state = {**self.prior_state, **self.state_updates, "streams": streams}
+        state.pop("resume", None)
+        pointers = self.gaps.settle(self.report.error)
+        return {**state, "resume": pointers} if pointers else state
 
 
 def classify_failure(failure: Failure) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from bounceback.sources import get_source
 from bounceback.types import CrawlStatus
 from crawlers.base import CrawlReport, SourceSpider
 from crawlers.records import finish_run, start_run
+from crawlers.resume import NOTE_KINDS
 from crawlers.settings import scrapy_settings
 from crawlers.spiders import spider_class
 
@@ -42,8 +43,9 @@ class CrawlOutcome:
 
 
 def judge(report: CrawlReport, close_reason: str) -> tuple[CrawlStatus, str | None]:
-    """ok or failed, and the error line for the source's health."""
-    first = report.errors[0] if report.errors else None
+    """ok or failed, and the error line for the source's health (a budget or resume note when alone)."""
+    notes = [e for e in report.errors if e["kind"] in NOTE_KINDS]  # a real error goes first in the line
+    first = next((e for e in report.errors if e["kind"] not in NOTE_KINDS), notes[0] if notes else None)
     line = f"{first['kind']}: {first['reason']}" if first else None
     if close_reason == "closespider_timeout":
         return CrawlStatus.failed, "timed out before the crawl finished"
