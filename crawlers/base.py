@@ -214,6 +214,14 @@ class SourceSpider(scrapy.Spider):
         """A Request whose failures are recorded in the crawl report."""
         return Request(url, callback=callback, errback=self.on_error, **kwargs)
 
+    def instead_of(self, refused: Request | None, replacement: Request) -> Request:
+        """``replacement`` for a request the server refused, keeping its gap-resume mark (if any)."""
+        if refused is None or RESUME_KEY not in refused.meta:
+            return replacement
+        replacement = replacement.replace(dont_filter=True)
+        replacement.meta[RESUME_KEY] = refused.meta[RESUME_KEY]
+        return replacement
+
     def json(self, response: Response) -> Any:
         """The response body as JSON, or None after recording a parse error (the crawl goes on)."""
         try:

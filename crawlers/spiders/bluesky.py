@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from scrapy import Request
 from scrapy.http import Response
@@ -135,18 +135,21 @@ class BlueskySpider(SourceSpider):
             headers={"Content-Type": "application/json"},
             callback=self.on_session,
             errback=self.on_error,
-            cb_kwargs={"path": path, "stream": stream, "query": query},
+            cb_kwargs={"path": path, "stream": stream, "query": query, "refused": response.request},
             dont_filter=True,
         )
 
-    def on_session(self, response: Response, path: str, stream: str, query: dict[str, Any]) -> Iterator[Any]:
-        """Keep the access token and repeat the request that needed it."""
+    def on_session(
+        self, response: Response, path: str, stream: str, query: dict[str, Any], refused: Request
+    ) -> Iterator[Any]:
+        """Keep the access token and repeat the refused request (same cursor) on the session's host."""
         token = dig(self.json(response), "accessJwt")
         if not isinstance(token, str) or not token:
             self.report.error("http", "createSession answered without an access token", response.url)
             return
         self.token = token
-        yield self.api_request(path, stream, **query)
+        cursor = parse_qs(urlparse(refused.url).query).get("cursor", [None])[0]
+        yield self.instead_of(refused, self.api_request(path, stream, cursor=cursor, **query))
 
     def to_item(self, record: dict[str, Any]) -> MentionItem | None:
         """A postView (search) or a feed item ``{post, reply?, reason?}`` (author feed)."""

@@ -105,7 +105,7 @@ class RedditSpider(SourceSpider):
             self.logger.warning("JSON refused at %s (HTTP 403: %s): reading the feed", response.url, body)
             self.state_updates["json_refused_at"] = utcnow().isoformat()
             self.state_updates["json_refused"] = f"HTTP 403: {body}"[:300]
-            yield self.feed_request(after)
+            yield self.instead_of(response.request, self.feed_request(after))
             return
         if self.prior_state.get("json_refused_at"):
             self.state_updates["json_refused_at"] = None  # JSON works again

@@ -106,3 +106,26 @@ def test_a_post_without_text_reads_its_image_and_quoted_post():
     quoted = post["embed"]["record"]["record"]["value"]["text"]
     assert quoted and quoted in described
     assert described.startswith("[") and "quoting @" in described
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_page_refused_mid_crawl_is_repeated_with_its_cursor_after_the_session_opens(
+    engine, fixture_server, monkeypatch
+):
+    srv = fixture_server
+    refusal = {"error": "AuthMissing", "message": "Authentication Required"}
+    srv.route(SEARCH, Reply.file("bluesky/searchPosts_2023.json"))
+    srv.route(SEARCH, Reply.json(refusal, status=401), Reply.json({"posts": []}), query={"cursor": "xxxxxxx"})
+    srv.route(SESSION, Reply.json({"accessJwt": "jwt-access-123", "did": "did:plc:b"}), method="POST")
+    monkeypatch.setenv("BOUNCEBACK_BLUESKY_IDENTIFIER", "brand.example")
+    monkeypatch.setenv("BOUNCEBACK_BLUESKY_APP_PASSWORD", "app-pass-s3cret")
+    source_id = add_source(engine, "bluesky", query="fone", base_url=srv.url)
+
+    result = run_crawl(source_id)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    cursors = [
+        (h.query.get("cursor", [None])[0], bool(h.headers.get("Authorization"))) for h in srv.hits(SEARCH)
+    ]
+    assert cursors == [(None, False), ("xxxxxxx", False), ("xxxxxxx", True)]  # not the first page again
+    assert len(srv.hits(SESSION)) == 1 and result.summary["new"] == 1
