@@ -51,22 +51,24 @@ def export_onnx_fp32(checkpoint: Path, target: Path) -> None:
     with warnings.catch_warnings():
         # The tracer warns that shape checks become constants; ids and mask always share a shape here.
         warnings.simplefilter("ignore")
-        _trace(LogitsOnly(model), dummy_ids, dummy_mask, target)
+        trace(LogitsOnly(model), dummy_ids, dummy_mask, target)
 
 
-def _trace(module: Any, dummy_ids: Any, dummy_mask: Any, target: Path) -> None:
+def trace(module: Any, dummy_ids: Any, dummy_mask: Any, target: Path, output: str = "logits") -> None:
+    """torch.onnx.export of ``module(input_ids, attention_mask) -> output``, batch and length dynamic."""
     import torch
 
+    output_axes = {0: "batch", 1: "sequence"} if output == "last_hidden_state" else {0: "batch"}
     torch.onnx.export(
         module,
         (dummy_ids, dummy_mask),
         str(target),
         input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
+        output_names=[output],
         dynamic_axes={
             "input_ids": {0: "batch", 1: "sequence"},
             "attention_mask": {0: "batch", 1: "sequence"},
-            "logits": {0: "batch"},
+            output: output_axes,
         },
         opset_version=17,
         dynamo=False,

@@ -22,6 +22,7 @@ from bounceback.tables import Score
 from bounceback.types import ActivityAction, MentionStatus, utcnow
 from sentiment.base import Classifier, Prediction
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
+from sentiment.embeddings import EmbedderUnavailable
 from sentiment.incidents import Complaint, Embedder, assign
 from sentiment.language import detect, is_english
 from sentiment.textprep import EMPTY_TEXT, prepare
@@ -273,10 +274,26 @@ class Scorer:
             )
         return True
 
+    def warm_embedder(self, outcomes: Sequence[Outcome]) -> None:
+        """Load (or export) the embedding model now, outside the write transaction, if it will be needed."""
+        texts = [o.text for o in outcomes if o.verdict is not None and o.verdict.flagged][:1]
+        if self.embedder is None or not texts:
+            return
+        try:
+            self.embedder(texts)  # one text is enough to load it
+        except EmbedderUnavailable as exc:
+            log.error("incident grouping is off: %s", exc)
+            self.embedder = None
+
     def _incidents(self, conn: Connection, complaints: list[Complaint], now: datetime) -> int:
         if not complaints or self.embedder is None:
             return 0
-        placed = assign(conn, complaints, self.embedder, now)
+        try:
+            placed = assign(conn, complaints, self.embedder, now)
+        except EmbedderUnavailable as exc:  # raised before anything is written: the scores still land
+            log.error("incident grouping is off: %s", exc)
+            self.embedder = None
+            return 0
         for mention_id, incident_id in placed.items():
             conn.execute(update(M).where(M.c.id == mention_id).values(incident_id=incident_id))
         return len(placed)
@@ -303,6 +320,7 @@ def score_batch(scorer: Scorer, batch_size: int, engine: Engine | None = None) -
             if not rows:
                 return None
             outcomes = scorer.decide(rows, load_context(conn, rows, scorer.clock()))
+            scorer.warm_embedder(outcomes)
             return {"taken": len(rows), **scorer.write(conn, outcomes)}
     with engine.execution_options(readonly=True).begin() as conn:
         rows = take_batch(conn, batch_size, lock=False)
@@ -310,8 +328,7 @@ def score_batch(scorer: Scorer, batch_size: int, engine: Engine | None = None) -
             return None
         ctx = load_context(conn, rows, scorer.clock())
     outcomes = scorer.decide(rows, ctx)
-    if scorer.embedder is not None:  # load the embedding model before taking the write lock
-        scorer.embedder([o.text for o in outcomes if o.verdict is not None and o.verdict.flagged][:64])
+    scorer.warm_embedder(outcomes)  # before taking SQLite's write lock
     with engine.begin() as conn:
         return {"taken": len(rows), **scorer.write(conn, outcomes)}
 

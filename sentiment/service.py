@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 from typing import Any
 
 from bounceback.settings import Settings, get_settings
+from sentiment.embeddings import OnnxEmbedder, environment_cache
 from sentiment.registry import load_classifier, load_multilingual
 from sentiment.scoring import Scorer, score_pending
 
@@ -18,7 +18,7 @@ _cache: dict[tuple[Any, ...], Scorer] = {}
 
 
 def build_scorer(settings: Settings, *, incidents: bool = True, classifier: str | None = None) -> Scorer:
-    """The configured classifier (VADER if it cannot load, loudly), multilingual model and embedder."""
+    """The configured classifier (VADER if it cannot load, loudly), multilingual model and ONNX embedder."""
     key = (
         classifier or settings.classifier,
         settings.model_path,
@@ -31,12 +31,14 @@ def build_scorer(settings: Settings, *, incidents: bool = True, classifier: str 
         if key not in _cache:
             chosen = settings.model_copy(update={"classifier": classifier}) if classifier else settings
             embedder = None
-            if incidents and importlib.util.find_spec("torch") is None:
-                log.warning("torch is not installed: complaints are scored but not grouped into incidents")
-            elif incidents:
-                from sentiment.embeddings import embed
-
-                embedder = embed
+            if incidents:
+                embedder = OnnxEmbedder([environment_cache(), settings.data_dir / "cache"])
+                if not embedder.available():
+                    log.warning(
+                        "no ONNX embedding model and no torch to export one (`python -m "
+                        "sentiment.export_embedder`): complaints are scored but not grouped into incidents"
+                    )
+                    embedder = None
             _cache[key] = Scorer(
                 load_classifier(chosen),
                 threshold=settings.negative_threshold,

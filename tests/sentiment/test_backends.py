@@ -1,41 +1,14 @@
-"""Backends behind the Classifier protocol: huggingface (tiny model built here), VADER, the registry."""
+"""Backends behind the Classifier protocol: huggingface (the tiny model of conftest), VADER, the registry."""
 
 import logging
 
 import pytest
 import torch
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
 from sentiment.base import Classifier, ModelUnavailable
 from sentiment.huggingface import HuggingFaceClassifier
 from sentiment.registry import BACKENDS, backend_class, load_classifier
-from sentiment.train import base_model_dir
 from sentiment.vader import VaderClassifier
-
-
-@pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory):
-    """A 1-layer BERT whose head always prefers LABEL_2, saved with the MiniLM tokenizer."""
-    path = tmp_path_factory.mktemp("tiny-hf")
-    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        num_labels=3,
-        id2label={0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"},
-        label2id={"LABEL_0": 0, "LABEL_1": 1, "LABEL_2": 2},
-    )
-    torch.manual_seed(0)
-    model = BertForSequenceClassification(config)
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.copy_(torch.tensor([0.0, 1.0, 4.0]))
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
 
 
 def test_huggingface_backend_maps_model_labels_by_setting(tiny_model_dir):
