@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bounceback.terms import term_pattern
 from sentiment.base import Prediction
 
 SEVERITY_POINTS = {"critical": 150.0, "high": 100.0, "medium": 50.0, "low": 0.0}
@@ -193,17 +194,13 @@ def priority(
     return round(value, 3)
 
 
-def _term_pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.IGNORECASE)
-
-
 def relevance(text: str, terms: Sequence[str], exclude_terms: Sequence[str], watch: str = "") -> Relevance:
     """Matched because of which watch term; ruled out by which exclusion term ("apple pie" vs Apple)."""
     label = f" (watch {watch})" if watch else ""
     for term in exclude_terms:
-        if _term_pattern(term).search(text):
+        if term_pattern(term).search(text):
             return Relevance(False, f"excluded by {term!r}{label}")
-    matched = [term for term in terms if _term_pattern(term).search(text)]
+    matched = [term for term in terms if term_pattern(term).search(text)]
     if matched:
         return Relevance(True, "matched " + ", ".join(repr(t) for t in matched) + label)
     if not terms:

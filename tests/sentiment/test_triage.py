@@ -82,6 +82,15 @@ def test_watch_exclusion_terms_rule_out_the_fruit():
     assert not _triage("apple pie was awful", relevant=fruit).flagged
 
 
+def test_watch_terms_match_next_to_scripts_written_without_spaces():
+    tea = relevance("Northwindのchaiが大好き", ["Northwind"], [], "nw")
+    traders = relevance("Northwind Tradersの株価", ["Northwind"], ["Northwind Traders"], "nw")
+    longer = relevance("the Northwindy weather", ["Northwind"], [], "nw")
+    assert tea.reason == "matched 'Northwind' (watch nw)"
+    assert not traders.relevant and traders.reason == "excluded by 'Northwind Traders' (watch nw)"
+    assert not longer.reason.startswith("matched")
+
+
 def test_priority_orders_severity_first_then_spread_then_age():
     critical = priority("critical", 0.0, None, NOW, NOW)
     high_viral = priority("high", 1.0, 1_000_000, NOW, NOW)
