@@ -109,6 +109,7 @@ class Settings(BaseSettings):
 
     # dashboard
     session_minutes: int = Field(default=480, ge=5)
+    queue_refresh_seconds: float = Field(default=15.0, gt=0)  # the queue's live refresh interval
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ from dashboard import access, item_panels, ui
 from dashboard.queries import item as items
 
 user = access.require("item")
+st.session_state.pop("queue_flash", None)  # the queue's claim message (and its link here) is done with
 raw_id = str(st.query_params.get("id", ""))
 if not raw_id.isdigit():
     st.info("Pick an item from the queue.")

@@ -11,7 +11,6 @@ from bounceback.types import utcnow
 from dashboard import access, ui
 from dashboard.queries import queue as q
 
-REFRESH = timedelta(seconds=15)
 PAGE_SIZE = 25
 
 
@@ -79,10 +78,15 @@ if st.session_state.get("queue_filters") != filters:
 
 
 def _claim(mention_id: int) -> None:
-    """Button callback: claim before the rerun, so the list shows the outcome straight away."""
+    """Button callback: claim before the list reruns, so it shows the outcome straight away.
+
+    The agent stays on the queue and opens the item from the link shown: switching pages from the
+    server (st.switch_page) while the live refresh's timer runs in the browser lets a refresh already
+    on its way arrive after the switch and blank the item page (Streamlit 1.67). Links navigate in
+    the browser, which stops the timer first.
+    """
     result = q.claim_item(mention_id, user.username)
-    st.session_state.queue_flash = None if result.ok else f"Mention {mention_id}: {result.message}"
-    st.session_state.queue_claimed = mention_id if result.ok else None
+    st.session_state.queue_flash = (result.ok, mention_id, result.message)
 
 
 def _row(row: q.QueueRow) -> None:
@@ -116,14 +120,11 @@ def _row(row: q.QueueRow) -> None:
         )
 
 
-@st.fragment(run_every=REFRESH)
+@st.fragment(run_every=timedelta(seconds=get_settings().queue_refresh_seconds))
 def queue_list() -> None:
     """The list itself: re-rendered every few seconds without touching filters or the page number."""
     if access.current_user() is None:  # the session expired between two refreshes
         st.rerun(scope="app")
-    claimed = st.session_state.pop("queue_claimed", None)
-    if claimed is not None:
-        st.switch_page("views/item.py", query_params={"id": str(claimed)})
     page_no = st.session_state.get("queue_page", 0)
     page = q.load_queue(
         st.session_state.queue_filters,
@@ -138,8 +139,17 @@ def queue_list() -> None:
     m[2].metric("SLA breached, unclaimed", page.breached)
     m[3].metric("Refreshed", f"{utcnow():%H:%M:%S}")
     flash = st.session_state.get("queue_flash")
-    if flash:
-        st.error(ui.md(flash), icon=":material/lock:")
+    if flash and flash[0]:
+        with st.container(border=True, key="queue_claimed"):
+            st.success(ui.md(flash[2]), icon=":material/back_hand:")
+            st.page_link(
+                "views/item.py",
+                label=f"Open #{flash[1]} to read and reply",
+                query_params={"id": str(flash[1])},
+                icon=":material/open_in_new:",
+            )
+    elif flash:
+        st.error(ui.md(f"Mention {flash[1]}: {flash[2]}"), icon=":material/lock:")
     if not page.rows:
         st.success("Nothing waiting. Nice work." if page_no == 0 else "No more items.")
     for row in page.rows:

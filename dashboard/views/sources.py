@@ -22,6 +22,23 @@ cols[1].metric("Healthy", int(states.get("ok", 0)))
 cols[2].metric("Failing", int(states.get("failing", 0)))
 cols[3].metric("Incomplete", int(states.get("incomplete", 0)))
 
+# In words as well as in the table (a canvas that screen readers and find-in-page cannot read).
+attention = [s for s in sources if s.state not in ("ok", "disabled")]
+if attention:
+    st.subheader("Needs attention")
+for s in attention:
+    with st.container(border=True, key=f"source-{s.id}"):
+        facts = [f"last success {ui.ago(s.last_success_at)}"]
+        if s.consecutive_failures:
+            facts.append(f"{s.consecutive_failures} failed crawls in a row")
+        if s.incomplete_since is not None:
+            facts.append(f"data incomplete since {ui.when(s.incomplete_since)}")
+        colour = "red" if s.state in ("incomplete", "failing") else "orange"
+        name = f"**{ui.md(s.name)}** ({ui.md(s.kind)})"
+        st.markdown(f"{ui.badge(s.state, colour)} {name} · {' · '.join(facts)}")
+        if s.last_error:
+            st.caption(f"Last error ({ui.when(s.last_error_at)}): {ui.md(s.last_error[:300])}")
+
 table = pd.DataFrame(
     [
         {

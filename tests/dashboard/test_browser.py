@@ -2,163 +2,37 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bounceback.db import make_engine, session
-from bounceback.migrate import upgrade
-from bounceback.tables import Activity, Mention
+from bounceback.tables import Activity
+from tests.dashboard.browser_helpers import OUT, add_mention, get_mention, log_in
 from tests.dashboard.hostile import PAYLOADS
-from tests.dashboard.seed import PASSWORD, Seeded, add_hostile, add_users, seed
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parents[2]
-OUT = REPO / "test-output"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
-WAIT_MS = 30_000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Seeded, list[int]]]:
-    """A seeded SQLite database and the dashboard serving it; yields (url, db url, seed, hostile ids)."""
-    tmp = tmp_path_factory.mktemp("browser")
-    db_url = f"sqlite:///{tmp / 'bounceback.db'}"
-    engine = make_engine(db_url)
-    upgrade(engine)
-    data = seed(engine, users=False)
-    add_users(engine, {"alice": "agent", "bob": "agent", "carol": "agent", "mary": "marketing"})
-    hostile = add_hostile(engine, data.sources["reddit"], PAYLOADS[:6], priority=0.01)
-    engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "BOUNCEBACK_DATABASE_URL": db_url, "BOUNCEBACK_DATA_DIR": str(tmp)}
-    log = (tmp / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "dashboard" / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--client.toolbarMode",
-            "viewer",
-        ],
-        cwd=tmp,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(
-                f"streamlit did not start: {proc.stdout.read().decode() if proc.stdout else ''}"
-            )
-        time.sleep(0.2)
-    try:
-        yield url, db_url, data, hostile
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _log_in(browser, url: str, username: str, path: str = "", screenshot: str = ""):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{url}/{path}")
-    page.get_by_role("button", name="Log in").wait_for()
-    page.get_by_role("textbox", name="Password").wait_for()
-    if screenshot:
-        from playwright.sync_api import expect
-
-        # Logged out, the page holds the login form and nothing else: no menu, no data, no alert.
-        expect(page.locator("[data-testid='stMain'] input")).to_have_count(2)
-        expect(page.locator("[data-testid='stSidebar'], [data-testid='stAlert']")).to_have_count(0)
-        OUT.mkdir(exist_ok=True)
-        page.screenshot(path=str(OUT / screenshot))
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    return page
 
 
 def _claim_button(page, mention_id: int):
     return page.locator(f".st-key-row-{mention_id}").get_by_role("button", name="Claim")
 
 
-def _mention(db_url: str, mention_id: int) -> Mention:
-    engine = make_engine(db_url)
-    try:
-        with session(engine, readonly=True) as sess:
-            m = sess.get(Mention, mention_id)
-            assert m is not None
-            return m
-    finally:
-        engine.dispose()
-
-
 def test_agent_logs_in_claims_and_resolves(server, browser):
-    url, db_url, data, _ = server
-    page = _log_in(browser, url, "alice", screenshot="login.png")
+    url, db_url, data = server.url, server.db_url, server.data
+    page = log_in(browser, url, "alice", screenshot="login.png")
     page.get_by_role("heading", name="Queue").wait_for()
     urgent = data.mentions["urgent"]
     _claim_button(page, urgent).wait_for()
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUT / "queue.png"), full_page=True)
     _claim_button(page, urgent).click()
-    page.get_by_text("You hold this item").wait_for()
+    expect(page.locator(f".st-key-row-{urgent}")).to_contain_text("held by alice")
+    page.get_by_role("link", name=f"Open #{urgent} to read and reply").click()
     page.wait_for_url(re.compile(rf"/item\?id={urgent}$"))
+    page.get_by_text("You hold this item").wait_for()
     page.get_by_text("I was charged twice for order 1234").wait_for()
     page.get_by_text("Earlier resolutions").wait_for()  # the author's card, last to render
     page.screenshot(path=str(OUT / "item.png"), full_page=True)
@@ -167,29 +41,33 @@ def test_agent_logs_in_claims_and_resolves(server, browser):
     page.get_by_label("What was done").fill("Refunded the second charge")
     page.get_by_role("button", name="Resolve", exact=True).click()
     page.get_by_text("Resolved: fixed.").wait_for()
-    m = _mention(db_url, urgent)
+    m = get_mention(db_url, urgent)
     assert (m.status, m.outcome, m.resolved_by) == ("resolved", "fixed", "alice")
     page.context.close()
 
 
 def test_two_agents_race_for_one_item_and_exactly_one_wins(server, browser):
-    url, db_url, data, _ = server
+    """Both agents see the item unclaimed and press Claim: one holds it, the other is told who does.
+
+    On the item page, which does not refresh itself: on the queue the live refresh may show the
+    winner before the second click lands, which is what it is for, but then there is no race."""
+    url, db_url, data = server.url, server.db_url, server.data
     target = data.mentions["breached"]
-    pages = {name: _log_in(browser, url, name) for name in ("bob", "carol")}
-    for page in pages.values():
-        _claim_button(page, target).wait_for()
-    for page in pages.values():  # both clicks leave before either claim is answered
-        _claim_button(page, target).click(no_wait_after=True)
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not any("/item" in page.url for page in pages.values()):
-        assert time.monotonic() < deadline, "nobody got the item"
-        next(iter(pages.values())).wait_for_timeout(100)
-    holder = _mention(db_url, target).claimed_by
+    pages = {name: log_in(browser, url, name, path=f"item?id={target}") for name in ("bob", "carol")}
+    buttons = [page.locator(".st-key-item_claim").get_by_role("button") for page in pages.values()]
+    for button in buttons:
+        expect(button).to_have_text("Claim")
+    for button in buttons:  # both clicks leave before either claim is answered
+        button.click(no_wait_after=True)
+    for page in pages.values():  # each page settles: it holds the item, or it is told who does
+        settled = page.get_by_text("You hold this item").or_(page.get_by_text("holds this item"))
+        expect(settled).to_be_visible()
+    holder = get_mention(db_url, target).claimed_by
     assert holder in pages
     loser = next(name for name in pages if name != holder)
-    pages[holder].get_by_text("You hold this item").wait_for()
-    pages[loser].get_by_text(f"Already claimed by {holder}").wait_for()
-    assert "/item" not in pages[loser].url
+    expect(pages[holder].get_by_text("You hold this item")).to_be_visible()
+    expect(pages[loser].get_by_text(f"{holder} holds this item")).to_be_visible()
+    expect(pages[loser].locator(".st-key-item_claim")).to_have_count(0)
     engine = make_engine(db_url)
     with session(engine, readonly=True) as sess:
         claims = sess.execute(
@@ -202,8 +80,8 @@ def test_two_agents_race_for_one_item_and_exactly_one_wins(server, browser):
 
 
 def test_trends_page_draws_charts_for_marketing(server, browser):
-    url, _, _, _ = server
-    page = _log_in(browser, url, "mary")
+    url = server.url
+    page = log_in(browser, url, "mary")
     page.get_by_role("heading", name="Trends").wait_for()
     page.get_by_text("Recovery rate").wait_for()
     page.locator(
@@ -217,8 +95,8 @@ def test_trends_page_draws_charts_for_marketing(server, browser):
 
 
 def test_hostile_text_stays_text_in_the_browser(server, browser):
-    url, _, _, hostile = server
-    page = _log_in(browser, url, "alice", path=f"item?id={hostile[1]}")
+    url, hostile = server.url, server.hostile
+    page = log_in(browser, url, "alice", path=f"item?id={hostile[1]}")
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.get_by_text("Why flagged").wait_for()
@@ -227,4 +105,67 @@ def test_hostile_text_stays_text_in_the_browser(server, browser):
     assert page.locator("img[onerror], script:not([src]):has-text('alert'), svg[onload]").count() == 0
     assert page.locator("a[href^='javascript:' i]").count() == 0
     assert dialogs == []
+    page.context.close()
+
+
+def _metric(page, label: str):
+    return (
+        page.locator("[data-testid='stMetric']")
+        .filter(has_text=label)
+        .locator("[data-testid='stMetricValue']")
+    )
+
+
+def _open_filters(page) -> None:
+    """Expand the queue's filters and wait for the expander's opening animation to end: a dropdown
+    clicked while it runs opens and closes again at once (its options detach), refresh or not."""
+    page.get_by_text("Filters", exact=True).click()
+    page.locator("[data-testid='stExpander'] details[open]").filter(has_text="Filters").wait_for()
+    page.wait_for_function(
+        """() => document.getAnimations().every(a => a.playState !== 'running'
+            || !a.effect?.target?.closest("[data-testid='stExpander']"))"""
+    )
+
+
+def test_queue_refreshes_live_and_keeps_the_filters(server, browser):
+    """The live refresh leaves an open filter menu alone, keeps the chosen filter and the "new since you
+    looked" baseline, and shows mentions stored meanwhile without reloading the page."""
+    reddit = server.data.sources["reddit"]
+    page = log_in(browser, server.url, "carol")
+    page.get_by_role("heading", name="Queue").wait_for()
+    rows = page.locator("[class*='st-key-row-']")
+    page.get_by_role("button", name="Mark all as seen").click()
+    expect(_metric(page, "New since you looked")).to_have_text("0")
+    page.evaluate("window.sameDocument = true")  # a page reload would forget it
+    _open_filters(page)
+    page.locator(".st-key-f_sev input").click()
+    low = page.get_by_role("option", name="low", exact=True)
+    low.wait_for()
+    low.evaluate("option => { window.lowOption = option; }")
+
+    # A mention stored while the menu is open shows up: a refresh ran, and the menu was not rebuilt.
+    high = add_mention(server.db_url, reddit, "live-high", severity="high")
+    expect(page.locator(f".st-key-row-{high}")).to_be_visible()
+    assert page.evaluate("window.lowOption.isConnected")
+    low.click()
+    page.keyboard.press("Escape")
+    chosen = page.locator(".st-key-f_sev [data-tag]")
+    expect(chosen).to_have_text(["low"])
+    seeded_low = page.locator(f".st-key-row-{server.data.mentions['low']}")
+    expect(rows).to_have_count(1)
+    expect(seeded_low).to_be_visible()
+
+    # Two more arrive, the low one last: once it shows, the refresh that showed it saw both.
+    other = add_mention(server.db_url, reddit, "live-other", severity="high")
+    fresh = add_mention(server.db_url, reddit, "live-low", severity="low")
+    expect(page.locator(f".st-key-row-{fresh}")).to_be_visible()
+    expect(rows).to_have_count(2)
+    assert page.locator(f".st-key-row-{other}").count() == 0
+    expect(chosen).to_have_text(["low"])
+    badges = ".stMarkdownBadge"
+    expect(page.locator(f".st-key-row-{fresh} {badges}").filter(has_text="new")).to_have_count(1)
+    expect(seeded_low.locator(badges).filter(has_text="new")).to_have_count(0)
+    expect(_metric(page, "New since you looked")).to_have_text("1")
+    expect(page.locator(".st-key-f_sev input")).to_be_visible()  # the filters stayed open
+    assert page.evaluate("window.sameDocument === true")
     page.context.close()

@@ -69,7 +69,9 @@ def test_agent_claims_from_the_queue_and_resolves_with_an_outcome(data, engine):
     urgent = data.mentions["urgent"]
     assert "Acme charged me twice and support ignores me" in _texts(at)
     at.button(key=f"claim-{urgent}").click().run()
-    assert at.query_params.get("id") in (str(urgent), [str(urgent)])
+    assert f"You hold mention {urgent}." in _values(at.success)  # on the queue, with a link to the item
+    at.query_params["id"] = str(urgent)
+    at.switch_page("views/item.py").run()
     assert "You hold this item" in _texts(at)
     at.radio(key="resolve_outcome").set_value("fixed")
     at.text_area(key="resolve_note").input("Refunded the double charge")
