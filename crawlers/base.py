@@ -55,7 +55,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -70,6 +69,7 @@ from twisted.python.failure import Failure
 from w3lib.html import remove_tags, replace_entities
 
 from bounceback.sources import get_source
+from crawlers.clean import parse_time
 from crawlers.items import MentionItem
 from crawlers.middlewares import RefusedURL
 from crawlers.resume import NOTE_KINDS, RESUME_KEY, Gaps, describe
@@ -143,20 +143,6 @@ def html_text(value: str | None) -> str:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A timezone-aware UTC time from an ISO 8601 string or epoch seconds; None if unparseable."""
-    if value is None or value == "":
-        return None
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(float(value), UTC)
-        text = str(value).strip().replace("Z", "+00:00")
-        when = datetime.fromisoformat(text)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def as_int(value: Any) -> int | None:

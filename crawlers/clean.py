@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -239,3 +239,17 @@ def prepare(item: MentionItem, *, watch_id: int | None, match_reason: str) -> Pr
         k: v for k, v in ((k, clamp_count(v)) for k, v in item.engagement().items()) if v is not None
     }
     return PreparedMention(external_id, values, engagement, _author(item), reasons)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A timezone-aware UTC time from an ISO 8601 string or epoch seconds; None if unparseable."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(float(value), UTC)
+        text = str(value).strip().replace("Z", "+00:00")
+        when = datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -20,6 +20,8 @@ from typing import Any
 
 from scrapy import Request
 
+from crawlers.clean import parse_time
+
 MAX_POINTERS = 10  # pending gaps kept per source; more are given up (recorded as errors)
 MAX_TRIES = 3  # crawls in a row a pointer may be issued without its chain finishing or moving on
 UNTIL_IDS_KEPT = 50
@@ -161,13 +163,3 @@ class Gaps:
             error("resume", f"more than {MAX_POINTERS} gaps pending, given up: {describe(pointer)}")
         self.settled = kept[:MAX_POINTERS]
         return self.settled
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A saved ISO time (the base's parser would import this module back)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
