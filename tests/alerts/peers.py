@@ -10,9 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.httpserve import LocalServer, QuietHandler, start, stop
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Action:
 
 
 class ScriptedHTTPServer:
-    """ThreadingHTTPServer on port 0; ``mode`` (or a queue of actions) decides each answer."""
+    """A local HTTP server on a free port; ``mode`` (or a queue of actions) decides each answer."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -49,12 +50,9 @@ class ScriptedHTTPServer:
         self.got_request = threading.Event()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -73,23 +71,14 @@ class ScriptedHTTPServer:
                 if action.block is not None:
                     action.block.wait(30)
                 try:
-                    self.send_response(action.status)
-                    for k, v in action.headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(action.body)))
-                    self.end_headers()
-                    self.wfile.write(action.body)
+                    self.send_bytes(action.status, action.body, action.headers)
                 except OSError:
                     record.status = None  # the client was gone: it never heard the answer
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+        self.httpd = LocalServer(Handler)
+        self.port = self.httpd.port
+        self.url = self.httpd.url
+        self.thread = start(self.httpd, poll_interval=0.05)
 
     def set(self, status: int = 200, **kw: Any) -> None:
         with self.lock:
@@ -111,8 +100,7 @@ class ScriptedHTTPServer:
         return keys
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd, self.thread)
 
 
 def free_port() -> int:

@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +34,7 @@ from sqlalchemy import Engine, select, text
 from bounceback.db import session
 from bounceback.tables import Author, CrawlRun, Mention, Source
 from tests.conftest import FIXTURES, REPO
+from tests.httpserve import ROBOTS_ALLOW_ALL, LocalServer, QuietHandler, serving
 
 
 @dataclass
@@ -80,14 +80,11 @@ class Seen:
     body: bytes = b""
 
 
-class FixtureServer(ThreadingHTTPServer):
+class FixtureServer(LocalServer):
     """Serves scripted replies by (path, query subset); thread per connection."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(_Handler)
         self.lock = threading.Lock()
         self.reset()
 
@@ -123,12 +120,9 @@ class FixtureServer(ThreadingHTTPServer):
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: FixtureServer
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         self._answer("GET")
@@ -147,30 +141,20 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.pick(method, parts.path, query)
         if reply is None:
             if parts.path == "/robots.txt":
-                reply = Reply(200, b"User-agent: *\nAllow: /\n", content_type="text/plain")
+                reply = Reply(200, ROBOTS_ALLOW_ALL, content_type="text/plain")
             else:
                 reply = Reply.json({"error": "Not Found"}, status=404)
         if reply.delay:
             time.sleep(reply.delay)
-        payload = reply.payload()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.headers.get("Content-Type", reply.content_type))
-        for key, value in reply.headers.items():
-            if key.lower() != "content-type":
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        headers = {"Content-Type": reply.headers.get("Content-Type", reply.content_type)}
+        headers |= {key: value for key, value in reply.headers.items() if key.lower() != "content-type"}
+        self.send_bytes(reply.status, reply.payload(), headers)
 
 
 @pytest.fixture(scope="session")
 def _fixture_server_session() -> Iterator[FixtureServer]:
-    server = FixtureServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(FixtureServer()) as server:
+        yield server
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,19 +21,17 @@ from bounceback.tables import Source
 from crawlers.items import MentionItem
 from crawlers.spiders.hackernews import HackerNewsSpider
 from tests.crawlers.conftest import add_source, crawl_run, mentions_by_id, run_crawl, source_row
+from tests.httpserve import JSON_TYPE, ROBOTS_ALLOW_ALL, LocalServer, QuietHandler, serving
 
 PER_PAGE = 5
 T0 = 1_700_000_000
 
 
-class SearchServer(ThreadingHTTPServer):
+class SearchServer(LocalServer):
     """Algolia ``search_by_date`` over a list of hits the test grows; PER_PAGE hits a page, by time."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(_Handler)
         self.times: list[int] = []
         self.befores: list[int | None] = []  # the numericFilters bound of every search received
 
@@ -47,16 +43,13 @@ class SearchServer(ThreadingHTTPServer):
         return new
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: SearchServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         if parts.path == "/robots.txt":
-            body = b"User-agent: *\nAllow: /\n"
+            self.send_bytes(200, ROBOTS_ALLOW_ALL, {"Content-Type": JSON_TYPE})
         else:
             bound = parse_qs(parts.query).get("numericFilters", [""])[0]
             before = int(bound.split("<")[1]) if bound.startswith("created_at_i<") else None
@@ -72,22 +65,13 @@ class _Handler(BaseHTTPRequestHandler):
                 }
                 for t in hits[:PER_PAGE]
             ]
-            body = json.dumps({"hits": page, "page": 0, "nbPages": -(-len(hits) // PER_PAGE)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            self.send_json({"hits": page, "page": 0, "nbPages": -(-len(hits) // PER_PAGE)})
 
 
 @pytest.fixture
 def search() -> Iterator[SearchServer]:
-    server = SearchServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(SearchServer()) as server:
+        yield server
 
 
 def crawl(engine: Any, source_id: int) -> tuple[dict[str, Any], Any]:

@@ -18,7 +18,6 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psutil
 import pytest
@@ -30,6 +29,7 @@ from bounceback.tables import CrawlRun, Source, SourceCreate
 from bounceback.watches import add_watch
 from crawlers.jobs import crawl_due
 from crawlers.replay import demo_sources, start_replay
+from tests.httpserve import JSON_TYPE, ROBOTS_ALLOW_ALL, LocalServer, QuietHandler, serving
 from tests.service.helpers import job_runs, kill_group, service_env, start_bb, stop, wait_for
 
 CR = CrawlRun.__table__  # type: ignore[attr-defined]
@@ -37,52 +37,37 @@ SRC = Source.__table__  # type: ignore[attr-defined]
 EMPTY_LISTING = b'{"kind": "Listing", "data": {"children": [], "after": null, "before": null}}'
 
 
-class HoldingServer(ThreadingHTTPServer):
+class HoldingServer(LocalServer):
     """robots.txt at once; every other request waits until ``release`` is set, then an empty listing."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.release = threading.Event()
         self.held = threading.Event()  # a listing request arrived (the crawl is under way)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: HoldingServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
     def do_GET(self) -> None:
         if self.path == "/robots.txt":
-            body = b"User-agent: *\nAllow: /\n"
+            body = ROBOTS_ALLOW_ALL
         else:
             self.server.held.set()
             self.server.release.wait(60)
             body = EMPTY_LISTING
         with contextlib.suppress(OSError):  # the crawl may have been killed meanwhile
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_bytes(200, body, {"Content-Type": JSON_TYPE})
 
 
 @pytest.fixture
 def holding_server() -> Iterator[HoldingServer]:
-    server = HoldingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(HoldingServer()) as server:
+        try:
+            yield server
+        finally:
+            server.release.set()  # before the server stops: a held request answers and its thread ends
 
 
 def _runs(source_id: int) -> list:
