@@ -129,6 +129,10 @@ class Mention(MentionPublic, table=True):
     watch_id: int | None = Field(default=None, foreign_key="watch.id")
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     related_mention_id: int | None = Field(default=None, foreign_key="mention.id")
+    # bounceback.identity: the same post seen through two sources has one identity; the later copy
+    # is stored with status ``duplicate`` and points at the first
+    identity_hash: str | None = Field(default=None, max_length=64, index=True)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="mention.id", index=True)
     engagement: dict[str, Any] = _json()
     # what a spider keeps beside the columns (company reply, app version, subreddit …), size-capped
     extra: dict[str, Any] = Field(
@@ -297,6 +301,8 @@ class CrawlRun(SQLModel, table=True):
     items_updated: int = 0
     items_unchanged: int = 0
     items_parked: int = 0
+    # of items_new: stored with status ``duplicate`` (another source had the post first)
+    items_duplicate: int = Field(default=0, sa_column_kwargs={"server_default": sql_text("0")})
     errors: list[dict[str, Any]] = _json(list)
 
 

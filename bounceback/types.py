@@ -64,6 +64,7 @@ class MentionStatus(StrEnum):
     resolved = "resolved"
     dismissed = "dismissed"
     parked = "parked"  # could not be processed; parked_reason says why
+    duplicate = "duplicate"  # another source's copy of a post already stored: duplicate_of_id; never triaged
 
 
 CLAIMABLE = (

@@ -110,6 +110,7 @@ class MentionPipeline:
         if spider.run_id is not None:
             progress = {"pages": report.pages, "new": report.new, "updated": report.updated}
             progress |= {"unchanged": report.unchanged, "parked": report.parked}
+            progress["duplicate"] = self.totals.duplicate  # the report has no field for it (yet)
             record_progress(engine, spider.run_id, progress)
 
     def _store_one(self, mention: PreparedMention) -> UpsertCounts:

@@ -27,19 +27,26 @@ def start_run(engine: Engine, source_id: int, pid: int | None) -> int:
     return int(run_id)
 
 
+def _item_counts(counts: dict[str, int]) -> dict[str, int]:
+    values = {
+        "pages": counts.get("pages", 0),
+        "items_new": counts.get("new", 0),
+        "items_updated": counts.get("updated", 0),
+        "items_unchanged": counts.get("unchanged", 0),
+        "items_parked": counts.get("parked", 0),
+    }
+    if "duplicate" in counts:  # else keep what the pipeline's last progress wrote
+        values["items_duplicate"] = counts["duplicate"]
+    return values
+
+
 def record_progress(engine: Engine, run_id: int, counts: dict[str, int]) -> None:
     """Write a running crawl's counts so far (a crawl killed later still shows what it stored)."""
     with engine.begin() as conn:
         conn.execute(
             update(CR)
             .where(CR.c.id == run_id, CR.c.status == CrawlStatus.running.value)
-            .values(
-                pages=counts.get("pages", 0),
-                items_new=counts.get("new", 0),
-                items_updated=counts.get("updated", 0),
-                items_unchanged=counts.get("unchanged", 0),
-                items_parked=counts.get("parked", 0),
-            )
+            .values(**_item_counts(counts))
         )
 
 
@@ -63,12 +70,8 @@ def finish_run(
             .values(
                 status=status.value,
                 finished_at=now,
-                pages=counts.get("pages", 0),
-                items_new=counts.get("new", 0),
-                items_updated=counts.get("updated", 0),
-                items_unchanged=counts.get("unchanged", 0),
-                items_parked=counts.get("parked", 0),
                 errors=errors,
+                **_item_counts(counts),
             )
         )
         _health(conn, source_id, status, last_error, now, new_state)
