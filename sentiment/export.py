@@ -37,30 +37,39 @@ def export_onnx_fp32(checkpoint: Path, target: Path) -> None:
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint)
     model.eval()
-
-    class LogitsOnly(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
-
     dummy_ids = torch.ones((2, 16), dtype=torch.long)
     dummy_mask = torch.ones((2, 16), dtype=torch.long)
     with warnings.catch_warnings():
         # The tracer warns that shape checks become constants; ids and mask always share a shape here.
         warnings.simplefilter("ignore")
-        trace(LogitsOnly(model), dummy_ids, dummy_mask, target)
+        trace(model, dummy_ids, dummy_mask, target)
 
 
-def trace(module: Any, dummy_ids: Any, dummy_mask: Any, target: Path, output: str = "logits") -> None:
-    """torch.onnx.export of ``module(input_ids, attention_mask) -> output``, batch and length dynamic."""
+def one_output(model: Any, output: str) -> Any:
+    """A torch module returning only ``model(input_ids=..., attention_mask=...).<output>`` (a tensor)."""
+    import torch
+
+    class OneOutput(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            result: torch.Tensor = getattr(
+                self.inner(input_ids=input_ids, attention_mask=attention_mask), output
+            )
+            return result
+
+    return OneOutput(model)
+
+
+def trace(model: Any, dummy_ids: Any, dummy_mask: Any, target: Path, output: str = "logits") -> None:
+    """torch.onnx.export of ``model(input_ids, attention_mask).<output>``, batch and length dynamic."""
     import torch
 
     output_axes = {0: "batch", 1: "sequence"} if output == "last_hidden_state" else {0: "batch"}
     torch.onnx.export(
-        module,
+        one_output(model, output),
         (dummy_ids, dummy_mask),
         str(target),
         input_names=["input_ids", "attention_mask"],

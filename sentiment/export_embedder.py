@@ -48,20 +48,11 @@ def export_encoder(folder: Path) -> None:
     base = base_model_dir()
     model = AutoModel.from_pretrained(base)
     model.eval()
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
     dummy = torch.ones((2, 16), dtype=torch.long)
     fp32 = folder / "encoder-fp32.onnx"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about shape checks turned into constants
-        trace(Hidden(model), dummy, dummy, fp32, output="last_hidden_state")
+        trace(model, dummy, dummy, fp32, output="last_hidden_state")
     quantize_dynamic(
         str(fp32), str(folder / ONNX_FILE), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"]
     )
