@@ -1,4 +1,5 @@
-"""The item page's panels: the author's card and the actions (claim, reply, escalate, resolve …)."""
+"""The item page's panels: the author's card, the source's context, the other copies of the post and the
+actions (claim, reply, escalate, resolve …). Scraped strings go through ``ui.md`` or ``st.text``."""
 
 from __future__ import annotations
 
@@ -61,6 +62,56 @@ def author_card(view: ItemView) -> None:
                 f":gray[{ui.md(o.title[:120])}]"
             )
             st.page_link("views/item.py", label=f"Open #{o.id}", query_params={"id": str(o.id)})
+
+
+def source_context_panel(view: ItemView) -> None:
+    """What the source said beside the post (company reply, app version, subreddit …), inert."""
+    context = view.context
+    if context.empty:
+        return
+    with st.container(border=True):
+        st.markdown("**Context from the source**")
+        if context.reply is not None:
+            reply = context.reply
+            when = ui.when(reply.published_at) if reply.published_at else ui.md(reply.published_raw or "")
+            st.caption(f"Company reply · {when}" if when else "Company reply")
+            st.text(reply.text)
+        for item in context.fields:
+            line = f"{ui.md(item.label)}: {ui.md(item.text)}"
+            if item.url:
+                left, right = st.columns([4, 1])
+                left.markdown(line)
+                right.link_button("Open", item.url, icon=":material/open_in_new:")
+            else:
+                st.markdown(line)
+        if context.trimmed:
+            st.caption(f"Trimmed by bounceback: {ui.md(context.trimmed)}")
+
+
+def copies_panel(view: ItemView) -> None:
+    """On a duplicate, the way to the original; on any copy, the other sources that saw the post."""
+    m = view.mention
+    if view.original is not None:
+        st.info(
+            f"Duplicate: this post was first stored via {ui.md(view.original.source_name)} "
+            rf"as \#{view.original.id}. Only the original is triaged, queued and alerted: work there.",
+            icon=":material/content_copy:",
+        )
+        st.page_link(
+            "views/item.py",
+            label=f"Open the original #{view.original.id}",
+            query_params={"id": str(view.original.id)},
+            icon=":material/arrow_forward:",
+        )
+    elif m.status == "duplicate":
+        st.info("Duplicate of a post stored through another source (no longer available).")
+    for c in view.copies:
+        left, mid, right = st.columns([3, 1, 1])
+        left.markdown(f"Also seen via **{ui.md(c.source_name)}**")
+        with mid:
+            st.page_link("views/item.py", label=f"#{c.id}", query_params={"id": str(c.id)})
+        if c.url:
+            right.link_button("Original", c.url, icon=":material/open_in_new:")
 
 
 def action_panel(view: ItemView, user: SessionUser) -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from bounceback.errors import NotFound
-from bounceback.types import utcnow
+from bounceback.types import MentionStatus, utcnow
 from dashboard import access, item_panels, ui
 from dashboard.queries import item as items
 
@@ -78,6 +78,8 @@ with left_col:
         st.link_button("Open the original", view.safe_url, icon=":material/open_in_new:")
     elif m.url:
         st.caption("The original link is not a web address and is not shown.")
+    item_panels.copies_panel(view)
+    item_panels.source_context_panel(view)
 
     why, score, reach = st.columns(3)
     with why:
@@ -110,7 +112,8 @@ with left_col:
         else:
             st.caption("No engagement history yet.")
 
-    item_panels.action_panel(view, user)
+    if m.status != MentionStatus.duplicate:  # a copy is handled on its original
+        item_panels.action_panel(view, user)
 
     st.markdown("**Activity**")
     if view.activity:
