@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -240,3 +241,37 @@ def test_two_sources_storing_one_post_at_the_same_moment_keep_exactly_one_origin
         assert next(r for r in pair if r.status == "duplicate").duplicate_of_id == original.id
     runs = [crawl_run(engine, r.summary["run_id"]) for r in results]
     assert sum(r.items_duplicate for r in runs) == 6
+
+
+def test_demo_sources_keep_distinct_posts_apart_and_the_hashtag_source_repeats_the_search(engine):
+    from bounceback.sources import add_source as add_demo_source
+    from bounceback.tables import SourceCreate
+    from crawlers.replay import ReplayData, ReplayServer, demo_sources
+    from crawlers.sample import build_sample
+
+    frozen = time.time()
+    server = ReplayServer(ReplayData(build_sample(300, 7), clock=lambda: frozen)).start_background()
+    try:
+        ids = {
+            s["name"]: add_demo_source(SourceCreate(**s), engine=engine).id for s in demo_sources(server.url)
+        }
+        tag = ids.pop("northwind-mastodon-tag")
+        results = run_crawls(*ids.values())
+        tagged = run_crawl(tag)  # after the search, so the search's copies are the originals
+    finally:
+        server.close()
+
+    assert all(r.returncode == 0 for r in [*results, tagged]), tagged.stderr[-2000:]
+    with engine.connect() as conn:
+        rows = conn.execute(select(M.c.source_id, M.c.identity_hash, M.c.status, M.c.duplicate_of_id)).all()
+        search_ids = dict(
+            conn.execute(
+                select(M.c.id, M.c.source_id).where(M.c.source_id == ids["northwind-mastodon"])
+            ).all()
+        )
+    others = [r for r in rows if r.source_id != tag]
+    assert len({r.identity_hash for r in others}) == len(others), "different posts, different identities"
+    assert all(r.status != "duplicate" for r in others)
+    copies = [r for r in rows if r.source_id == tag]
+    assert copies and all(r.status == "duplicate" and r.duplicate_of_id in search_ids for r in copies)
+    assert tagged.summary["new"] == len(copies) == crawl_run(engine, tagged.summary["run_id"]).items_duplicate
