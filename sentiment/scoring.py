@@ -360,7 +360,10 @@ def score_pending(
 def rescore_since(
     scorer: Scorer, since: datetime, *, batch_size: int = 64, engine: Engine | None = None
 ) -> dict[str, int]:
-    """Re-score mentions fetched since ``since`` with the current model, adding Score rows (old ones stay)."""
+    """Re-score mentions fetched since ``since`` with the current model, adding Score rows (old ones stay).
+
+    Duplicates (another source's copy of a post) are left alone: their original is triaged.
+    """
     engine = engine or get_engine()
     totals: dict[str, int] = {"taken": 0}
     last_id = 0
@@ -370,6 +373,7 @@ def rescore_since(
                 conn.execute(
                     select(*MENTION_COLUMNS)
                     .where(M.c.fetched_at >= since, M.c.id > last_id, M.c.purged_at.is_(None))
+                    .where(M.c.status != MentionStatus.duplicate.value)  # triaged on its original
                     .order_by(M.c.id)
                     .limit(batch_size)
                 ).all()
