@@ -72,7 +72,7 @@ from bounceback.sources import get_source
 from crawlers.clean import parse_time
 from crawlers.items import MentionItem
 from crawlers.middlewares import RefusedURL
-from crawlers.resume import NOTE_KINDS, RESUME_KEY, Gaps, describe
+from crawlers.resume import NOTE_KINDS, RESUME_KEY, Gaps, describe, reissue_kwargs
 
 MAX_ERRORS_KEPT = 50
 RECENT_IDS_KEPT = 200
@@ -327,7 +327,8 @@ class SourceSpider(scrapy.Spider):
                 continue
             meta = {**(pointer.get("meta") or {}), RESUME_KEY: key}
             kwargs = dict(pointer.get("cb_kwargs") or {})
-            yield self.request(pointer["url"], callback, cb_kwargs=kwargs, meta=meta, dont_filter=True)
+            extra = {"dont_filter": True, **reissue_kwargs(pointer)}  # + method and body of a POST
+            yield self.request(pointer["url"], callback, cb_kwargs=kwargs, meta=meta, **extra)
 
     def on_error(self, failure: Failure) -> None:
         """Errback of every request: classify the failure and record it."""

@@ -23,6 +23,7 @@ from bounceback.errors import UnsafeURL
 from bounceback.netguard import check_url
 
 log = logging.getLogger(__name__)
+SOFT_REFUSAL_SCAN = 4096  # bytes of a 2xx body searched for a spider's retry_body_marker
 
 
 class RefusedURL(IgnoreRequest):
@@ -78,6 +79,8 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
 class PoliteRetryMiddleware(RetryMiddleware):
     """Scrapy's retry of 429/5xx, but it first waits: ``Retry-After`` if sent, else backoff * 2^n.
 
+    Some services refuse in a 200 whose body says so (Google Play's ``PlayGatewayError``): a spider
+    names that text in ``meta["retry_body_marker"]`` and such an answer is retried like a 429.
     A wait longer than BOUNCEBACK_RETRY_MAX_WAIT is not attempted: the response goes on as an error
     (recorded by the spider) so a crawl never sleeps past its time limit. 4xx other than 408/429
     are not in RETRY_HTTP_CODES and are never retried.
@@ -92,7 +95,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self, request: Request, response: Response
     ) -> Request | Response:
         """Wait as the server asks, then hand back the retry request (or the response when done)."""
-        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+        soft = _soft_refusal(request, response)
+        retryable = soft is not None or response.status in self.retry_http_codes
+        if request.meta.get("dont_retry", False) or not retryable:
             return response
         attempt = int(request.meta.get("retry_times", 0))
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
@@ -101,13 +106,23 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if wait > self.max_wait:
             log.warning("%s asks to wait %.0fs (> %.0fs): not retrying", request.url, wait, self.max_wait)
             return response
-        retry = self._retry(request, response_status_message(response.status))
+        retry = self._retry(request, soft or response_status_message(response.status))
         if retry is None:
             return response
         retry.meta["retry_waited"] = float(request.meta.get("retry_waited", 0.0)) + wait
         if wait > 0:
             await _sleep(wait)
         return retry
+
+
+def _soft_refusal(request: Request, response: Response) -> str | None:
+    """The retry reason when a 2xx body carries the request's ``retry_body_marker``, else None."""
+    marker = request.meta.get("retry_body_marker")
+    if not isinstance(marker, str) or not marker or not 200 <= response.status < 300:
+        return None
+    if marker.encode() not in response.body[:SOFT_REFUSAL_SCAN]:
+        return None
+    return f"{marker} in an HTTP {response.status} answer"
 
 
 def rate_limit_wait(headers: Any, now: float | None = None) -> float | None:

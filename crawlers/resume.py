@@ -8,7 +8,9 @@ A pointer is a JSON dict kept in ``Source.state["resume"]`` (see crawlers/base.p
 ``until`` is the stream's watermark from before the crawl that left the gap: the resumed chain stops
 when a page's oldest item is older than it (or is one of ``until_ids``, for items without a time).
 Headers are never stored (they may carry tokens), nor meta keys that look like credentials or that
-are not plain JSON; a request that is not a GET cannot be resumed.
+are not plain JSON. A request with a body (an RPC's POST) is resumed only when its spider marked it
+``meta["bb_resumable_body"]`` (a body that names a page, never a credential): the pointer then keeps
+``method``, ``body`` (UTF-8 text, at most ``MAX_BODY_CHARS``) and the request's ``Content-Type``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ MAX_TRIES = 3  # crawls in a row a pointer may be issued without its chain finis
 UNTIL_IDS_KEPT = 50
 RESUME_KEY = "bb_resume"  # request meta: the index of the pointer a request's chain resumes
 NOTE_KINDS = {"budget", "resume"}  # report errors that note paging gaps: never a failure on their own
+MAX_BODY_CHARS = 8192
 SECRET_HINTS = ("auth", "token", "cookie", "password", "secret", "proxy", "key")
 
 
@@ -42,8 +45,7 @@ def make_pointer(
 ) -> dict[str, Any]:
     """The pointer that reissues ``request`` later; ValueError when it cannot be stored faithfully."""
     callback = getattr(request.callback, "__name__", None)
-    if request.method != "GET" or request.body:
-        raise ValueError(f"a {request.method} request with a body cannot be resumed")
+    body = _resumable_body(request)
     if not callback or not isinstance(callback, str):
         raise ValueError("the request has no named callback")
     if not _plain(request.cb_kwargs):
@@ -53,7 +55,7 @@ def make_pointer(
         for k, v in request.meta.items()
         if not k.startswith("bb_") and not any(h in k.lower() for h in SECRET_HINTS) and _plain(v)
     }
-    return {
+    pointer: dict[str, Any] = {
         "stream": stream,
         "url": request.url,
         "callback": callback,
@@ -63,6 +65,36 @@ def make_pointer(
         "until_ids": until_ids[:UNTIL_IDS_KEPT],
         "tries": 0,
     }
+    if body is not None:
+        content_type = request.headers.get(b"Content-Type") or b""
+        pointer.update(method=request.method, body=body, content_type=content_type.decode("latin-1"))
+    return pointer
+
+
+def _resumable_body(request: Request) -> str | None:
+    """The body to keep for a resumed request (None for a plain GET); ValueError when not allowed."""
+    if request.method == "GET" and not request.body:
+        return None
+    if not request.meta.get("bb_resumable_body"):
+        raise ValueError(f"a {request.method} request with a body cannot be resumed")
+    try:
+        body = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the request body is not UTF-8 text") from None
+    if len(body) > MAX_BODY_CHARS:
+        raise ValueError(f"the request body is over {MAX_BODY_CHARS} characters")
+    return body
+
+
+def reissue_kwargs(pointer: dict[str, Any]) -> dict[str, Any]:
+    """Request arguments beyond URL and callback that reissue a pointer (method and body, if kept)."""
+    body = pointer.get("body")
+    if not isinstance(body, str):
+        return {}
+    kwargs: dict[str, Any] = {"method": str(pointer.get("method") or "POST"), "body": body.encode("utf-8")}
+    if pointer.get("content_type"):
+        kwargs["headers"] = {"Content-Type": str(pointer["content_type"])}
+    return kwargs
 
 
 def valid_pointers(value: Any) -> list[dict[str, Any]]:
