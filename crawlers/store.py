@@ -38,6 +38,11 @@ S = EngagementSnapshot.__table__  # type: ignore[attr-defined]
 A = Activity.__table__  # type: ignore[attr-defined]
 CRAWLER_ACTOR = "crawler"
 PREVIOUS_TEXT_CHARS = 20_000
+# the sorted subquery is not flattened, so the locks are taken in key order, in one round trip
+LOCK_IN_ORDER = text(
+    "SELECT pg_advisory_xact_lock(k) FROM "
+    "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS sorted"
+)
 
 
 @dataclass
@@ -232,8 +237,8 @@ def _lock_identities(conn: Connection, keys: set[str]) -> None:
     """PostgreSQL: hold a transaction lock per identity (in order, so two batches cannot deadlock)."""
     if conn.dialect.name != "postgresql" or not keys:
         return
-    for lock in sorted({int(key[:15], 16) for key in keys}):
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+    locks = sorted({int(key[:15], 16) for key in keys})
+    conn.execute(LOCK_IN_ORDER, {"keys": locks}).all()
 
 
 def _originals(conn: Connection, source_id: int, keys: set[str]) -> dict[str, int]:
