@@ -11,7 +11,12 @@ alerts in its OWN transaction inserts a request row, which `evaluate` routes thr
     ON CONFLICT (dedup_key) DO NOTHING
 
 Stages that only set ``mention.status='open'`` and ``flagged_at`` need nothing: `evaluate` also scans
-newly flagged mentions (from a stored watermark, with an overlap for late commits).
+newly flagged mentions, from a stored watermark with an overlap for late commits. The watermark is the
+time the last complete evaluation started (not the newest ``flagged_at`` it saw): a flag that run did
+not see was committed after it started, so its ``flagged_at`` is at most ``OVERLAP`` earlier (its
+transaction's length plus clock skew). So each flag is read again for ``OVERLAP`` at most, a quiet
+spell reads nothing, and a flag stamped by a clock running ahead cannot move the watermark past flags
+stamped by the others.
 """
 
 from __future__ import annotations
@@ -196,7 +201,6 @@ def evaluate(
         cursor = _cursor(conn, CURSOR_KEY)
     start = (cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK
     after: tuple[datetime, int] = (start, 0)
-    newest = cursor
     # what the overlap re-reads and already has its alerts is skipped in SQL (cheap in a storm)
     already_alerted = exists().where(AL.c.mention_id == M.c.id, AL.c.kind == "mention")
     while True:
@@ -217,12 +221,11 @@ def evaluate(
                     conn, row, rules, kind="mention", settings=settings, now=now
                 )
             counts["mentions"] += len(rows)
-            if rows:
+            if len(rows) == BATCH:  # progress, should the run stop here: read up to this flag
                 after = (rows[-1].flagged_at, rows[-1].id)
-                newest = max(newest or after[0], after[0])
-                _set_cursor(conn, CURSOR_KEY, newest, now)
-            elif cursor is None:
-                _set_cursor(conn, CURSOR_KEY, now - OVERLAP, now)
+                _set_cursor(conn, CURSOR_KEY, min(now, after[0]), now)
+            else:  # all read that was committed when this run started at ``now``
+                _set_cursor(conn, CURSOR_KEY, now, now)
         if len(rows) < BATCH:
             break
     counts["requests"], routed = _route_requests(engine, rules, settings, now)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, event, func, insert, select
 
 from alerts.digest import enqueue_digests
 from alerts.escalation import escalate_overdue
-from alerts.outbox import evaluate
+from alerts.outbox import BATCH, evaluate
 from alerts.rules import add_rule
-from alerts.sql import AL, M
+from alerts.sql import AL, RU, M
 from bounceback.db import session
 from bounceback.tables import Activity, Incident
-from tests.alerts.conftest import NOW, flagged, make_settings, webhook_channel
+from tests.alerts.conftest import NOW, flagged, flagged_many, make_settings, webhook_channel
 from tests.factories import make_source
 
 
@@ -62,6 +62,56 @@ def test_mention_flagged_late_but_within_the_overlap_is_still_alerted(engine: En
     late = flagged(engine, when=NOW - timedelta(minutes=5))  # committed after the watermark passed it
     assert evaluate(engine, settings, now=NOW + timedelta(seconds=10))["alerts"] == 1
     assert late.id in {a.mention_id for a in _alerts(engine)}
+
+
+def test_a_flag_no_rule_matches_is_not_read_again_once_the_overlap_has_passed(engine: Engine):
+    settings = make_settings()
+    webhook_channel(engine, settings, "http://127.0.0.1:9/hook")
+    add_rule("critical-only", "hook", {"event": "flagged", "min_severity": "critical"}, engine=engine)
+    with engine.begin() as conn:  # only the critical rule is left: a high flag matches none
+        conn.execute(delete(RU).where(RU.c.name == "all-hook"))
+    flagged(engine, severity="high", when=NOW)
+    reads = [
+        evaluate(engine, settings, now=NOW + timedelta(minutes=m))["mentions"] for m in (0, 5, 16, 20, 60)
+    ]
+    # read while the run before started less than the overlap (15 min) after it was flagged, then never
+    assert reads == [1, 1, 1, 0, 0]
+    assert _alerts(engine) == []
+
+
+def test_a_flag_stamped_by_a_fast_clock_does_not_hide_a_later_commit_stamped_by_a_right_one(engine: Engine):
+    settings = make_settings()
+    webhook_channel(engine, settings, "http://127.0.0.1:9/hook")
+    fast = flagged(engine, when=NOW + timedelta(minutes=20))  # a scorer whose clock is 20 minutes ahead
+    assert evaluate(engine, settings, now=NOW)["alerts"] == 1
+    right = flagged(engine, when=NOW + timedelta(seconds=30))  # committed after that run
+    assert evaluate(engine, settings, now=NOW + timedelta(minutes=1))["alerts"] == 1
+    assert {a.mention_id for a in _alerts(engine)} == {fast.id, right.id}
+
+
+def test_a_flag_committed_while_a_long_evaluation_runs_is_alerted_by_the_next(engine: Engine):
+    settings = make_settings()
+    webhook_channel(engine, settings, "http://127.0.0.1:9/hook")
+    source = make_source(engine)
+    flagged_many(engine, source, BATCH + 20, when=NOW - timedelta(minutes=1))  # two batches
+    done = 0
+
+    def commit_a_flag_between_the_batches(dbapi_conn, record) -> None:
+        nonlocal done
+        done += 1
+        if done == 2:  # the rules and watermark (1) and the first batch (2) are done: stamped before both
+            flagged(engine, source, when=NOW - timedelta(minutes=2), title="late")
+
+    event.listen(engine, "checkin", commit_a_flag_between_the_batches)
+    try:
+        assert evaluate(engine, settings, now=NOW)["alerts"] == BATCH + 20  # this run has passed it by
+    finally:
+        event.remove(engine, "checkin", commit_a_flag_between_the_batches)
+    assert evaluate(engine, settings, now=NOW + timedelta(seconds=3))["alerts"] == 1
+    with engine.connect() as conn:
+        late = conn.execute(select(M.c.id).where(M.c.title == "late")).scalar_one()
+    alerted = [a.mention_id for a in _alerts(engine)]
+    assert late in alerted and len(alerted) == len(set(alerted)) == BATCH + 21
 
 
 def test_rule_conditions_select_which_mentions_alert(engine: Engine):
