@@ -9,12 +9,18 @@ lower-cased, default port and trailing slash dropped, tracking parameters such a
   an absolute URL, else by the page URL plus its external id;
 - a bare site (no path, query or fragment) names a site, not a post.
 
+Hosts that are one site under several names are folded into one: Reddit's front-ends (``old.``,
+``np.``, ``m.`` … and ``redd.it`` links) become ``https://www.reddit.com/comments/POST[/_/COMMENT]``
+(Reddit ids are global, subreddit and title slug are decoration), and Trustpilot's country sites
+(``de.trustpilot.com`` …) become ``www.trustpilot.com``.
+
 It is stored hashed (:func:`identity_hash`, SHA-256 hex) in ``mention.identity_hash``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
@@ -40,6 +46,29 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 PAGE_URL_KINDS = frozenset({"schemaorg"})  # their mentions' url is the page, shared by every review on it
+REDDIT_HOSTS = frozenset(
+    {"reddit.com", "www.reddit.com", "old.reddit.com", "new.reddit.com", "np.reddit.com", "m.reddit.com"}
+    | {"amp.reddit.com", "i.reddit.com"}
+)
+_REDDIT_THING = re.compile(r"(?:/r/[^/]+)?/comments/([a-z0-9]+)(?:/[^/]*(?:/([a-z0-9]+))?)?")
+_REDDIT_SHORT = re.compile(r"/([a-z0-9]+)")
+
+
+def _same_site(scheme: str, host: str, path: str) -> tuple[str, str, str]:
+    """(scheme, host, path) with a site's other names and decorations folded (see the module doc)."""
+    if host in REDDIT_HOSTS or host == "redd.it":
+        lower = path.lower()
+        thing = _REDDIT_THING.fullmatch(lower) if host != "redd.it" else None
+        short = _REDDIT_SHORT.fullmatch(lower) if host == "redd.it" else None
+        if thing:
+            post, comment = thing.groups()
+            return "https", "www.reddit.com", f"/comments/{post}" + (f"/_/{comment}" if comment else "")
+        if short:
+            return "https", "www.reddit.com", f"/comments/{short.group(1)}"
+        return "https", "www.reddit.com", lower
+    if host.endswith(".trustpilot.com"):
+        return "https", "www.trustpilot.com", path
+    return scheme, host, path
 
 
 def normalise_url(url: str | None) -> str | None:
@@ -55,10 +84,12 @@ def normalise_url(url: str | None) -> str | None:
     host = (parts.hostname or "").rstrip(".")
     if scheme not in DEFAULT_PORTS or not host:
         return None
-    netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
-    if ":" in host:  # an IPv6 literal keeps its brackets
-        netloc = f"[{host}]" if port is None or port == DEFAULT_PORTS[scheme] else f"[{host}]:{port}"
     path = parts.path.rstrip("/")
+    default_port = port is None or port == DEFAULT_PORTS[scheme]
+    if default_port:
+        scheme, host, path = _same_site(scheme, host, path)
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
+    netloc = shown if default_port else f"{shown}:{port}"
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)

@@ -13,13 +13,14 @@ REDDIT = "https://www.reddit.com"
 @pytest.mark.parametrize(
     ("raw", "canonical"),
     [
-        ("HTTPS://WWW.Reddit.COM:443/r/x/comments/abc/slug/", "https://www.reddit.com/r/x/comments/abc/slug"),
+        ("HTTPS://WWW.Example.COM:443/r/x/Comments/abc/", "https://www.example.com/r/x/Comments/abc"),
         ("http://example.com:80/a/?b=2&a=1", "http://example.com/a?a=1&b=2"),
         ("https://example.com:8443/a", "https://example.com:8443/a"),
         ("https://example.com/a?utm_source=x&utm_Medium=y&id=7&fbclid=z", "https://example.com/a?id=7"),
+        ("https://forum.example/t/1/?ref=search_posts&page=2", "https://forum.example/t/1?page=2"),
         (
             "https://www.reddit.com/r/x/comments/abc/slug/?ref=search_posts",
-            "https://www.reddit.com/r/x/comments/abc/slug",
+            "https://www.reddit.com/comments/abc",
         ),
         (
             "https://apps.apple.com/gb/app/id1?see-all=reviews#review-42",
@@ -29,6 +30,29 @@ REDDIT = "https://www.reddit.com"
     ],
 )
 def test_normalised_url_lowercases_host_drops_port_slash_and_tracking_keeps_fragment(raw, canonical):
+    assert normalise_url(raw) == canonical
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        (
+            "https://www.reddit.com/r/AskReddit/comments/48fbm9/serious_parents/",
+            "https://www.reddit.com/comments/48fbm9",
+        ),
+        ("https://old.reddit.com/r/askreddit/comments/48fbm9/", "https://www.reddit.com/comments/48fbm9"),
+        ("http://np.reddit.com/comments/48fbm9", "https://www.reddit.com/comments/48fbm9"),
+        ("https://redd.it/48fbm9", "https://www.reddit.com/comments/48fbm9"),
+        (
+            "https://www.reddit.com/r/x/comments/172thsp/bot_x/k3ynwqb/",
+            "https://www.reddit.com/comments/172thsp/_/k3ynwqb",
+        ),
+        ("https://www.reddit.com/r/AskReddit/", "https://www.reddit.com/r/askreddit"),
+        ("https://de.trustpilot.com/reviews/6655f0b1", "https://www.trustpilot.com/reviews/6655f0b1"),
+        ("https://www.trustpilot.com/reviews/6655f0b1", "https://www.trustpilot.com/reviews/6655f0b1"),
+    ],
+)
+def test_one_site_under_several_names_is_folded_into_one(raw, canonical):
     assert normalise_url(raw) == canonical
 
 
