@@ -31,16 +31,20 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from crawlers.sample import Sample, SampleMention, build_sample
+from crawlers.sample import render_googleplay as gp
 from crawlers.sample import render_reviews as rr
 from crawlers.sample import render_social as rs
-from crawlers.sample.generate import APP_COUNTRIES, FEEDS, PRODUCTS, TAG
+from crawlers.sample.generate import APP_COUNTRIES, PRODUCTS, TAG
 from crawlers.sample.render_reddit_atom import reddit_atom
 from crawlers.sample.render_social import Seen
+from crawlers.sample.sources import demo_sources
+
+__all__ = ["ReplayData", "ReplayServer", "demo_sources", "start_replay"]
 
 APPSTORE_PER_PAGE = 50
 APPSTORE_MAX_PAGE = 10
 TRUSTPILOT_PER_PAGE = 20
-MASTODON_INSTANCE = "mastodon.example"
+PLAY_JSON = "application/json+protobuf; charset=UTF-8"
 
 
 class ReplayData:
@@ -141,6 +145,15 @@ class ReplayHandler(BaseHTTPRequestHandler):
             return self._json(200, demo_sources(base))
         if path == "/":
             return self._send(200, _index(base).encode(), "text/html; charset=utf-8")
+        return self._json(404, {"error": "Not Found"})
+
+    def do_POST(self) -> None:
+        parts = urlsplit(self.path)
+        self.server.requests.append(self.path)
+        length = min(int(self.headers.get("Content-Length") or 0), 65_536)
+        body = self.rfile.read(length) if length else b""
+        if unquote(parts.path) == "/_/PlayStoreUi/data/batchexecute":
+            return self._googleplay(self.server.data, parse_qs(parts.query), body)
         return self._json(404, {"error": "Not Found"})
 
     # --- platforms ------------------------------------------------------------------------------
@@ -249,6 +262,19 @@ class ReplayHandler(BaseHTTPRequestHandler):
         last_page = min(APPSTORE_MAX_PAGE, max(1, -(-len(items) // APPSTORE_PER_PAGE)))
         chunk = items[(page - 1) * APPSTORE_PER_PAGE : page * APPSTORE_PER_PAGE]
         self._json(200, rr.appstore_feed(chunk, country=country, page=page, last_page=last_page, base=base))
+
+    def _googleplay(self, data: ReplayData, params: dict[str, list[str]], body: bytes) -> None:
+        wanted = gp.googleplay_request(body)
+        if wanted is None:
+            return self._send(400, b"[]", "application/json; charset=utf-8")
+        app_id, count, offset = wanted
+        if app_id != gp.PLAY_APP_ID:
+            return self._send(200, gp.googleplay_unknown_app(), PLAY_JSON)
+        lang = _first(params, "hl", "en").lower()
+        items = [s for s in data.visible("googleplay") if s.mention.language == lang]
+        chunk = items[offset : offset + count]
+        token = str(offset + count) if offset + count < len(items) else None
+        self._send(200, gp.googleplay_answer(chunk, token), PLAY_JSON)
 
     def _trustpilot(self, data: ReplayData, company: str, params: dict[str, list[str]], base: str) -> None:
         if company != rr.COMPANY:
@@ -375,49 +401,6 @@ def start_replay(
     """Build the sample and serve it on 127.0.0.1 in a background thread."""
     data = ReplayData(build_sample(mentions, seed), start=start, speed=speed)
     return ReplayServer(data, port=port).start_background()
-
-
-def demo_sources(base_url: str) -> list[dict[str, Any]]:
-    """The sources that crawl a replay server at ``base_url`` (for bounceback.sources.add_source)."""
-    base = base_url.rstrip("/")
-    every = 300
-    sources: list[dict[str, Any]] = [
-        {"kind": "reddit", "name": "northwind-reddit", "params": {"query": "Northwind", "base_url": base}},
-        {"kind": "hackernews", "name": "northwind-hn", "params": {"query": "Northwind", "base_url": base}},
-        {
-            "kind": "mastodon",
-            "name": "northwind-mastodon",
-            "params": {"instance": MASTODON_INSTANCE, "query": "Northwind", "base_url": base},
-        },
-        {
-            "kind": "mastodon",
-            "name": "northwind-mastodon-tag",
-            "params": {"instance": MASTODON_INSTANCE, "tag": TAG, "base_url": base},
-        },
-        {"kind": "bluesky", "name": "northwind-bluesky", "params": {"query": "Northwind", "base_url": base}},
-        {
-            "kind": "appstore",
-            "name": "northwind-appstore",
-            "params": {"app_id": rr.APP_ID, "country": ",".join(APP_COUNTRIES), "base_url": base},
-        },
-        {
-            "kind": "trustpilot",
-            "name": "northwind-trustpilot",
-            "params": {"company": rr.COMPANY, "base_url": base},
-        },
-    ]
-    sources += [
-        {"kind": "schemaorg", "name": f"northwind-shop-{p}", "params": {"url": f"{base}/shop/products/{p}"}}
-        for p in PRODUCTS
-    ]
-    feed_paths = {"alerts": "/alerts/feeds/1/1", "news": "/news/feed.xml"}
-    sources += [
-        {"kind": "feed", "name": f"northwind-feed-{f}", "params": {"url": base + feed_paths[f]}}
-        for f in FEEDS
-    ]
-    for source in sources:
-        source["interval_seconds"] = every
-    return sources
 
 
 def main(argv: list[str] | None = None) -> int:

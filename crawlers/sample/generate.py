@@ -30,13 +30,13 @@ PLATFORMS: dict[str, float] = {
     "hackernews": 0.08,
     "mastodon": 0.14,
     "bluesky": 0.14,
-    "appstore": 0.16,
+    "appstore": 0.10,
+    "googleplay": 0.06,  # right after the App Store: the other platforms' draws stay as they were
     "trustpilot": 0.12,
     "schemaorg": 0.06,
     "feed": 0.12,
 }
 CATEGORY_WEIGHTS = {"praise": 36, "question": 18, "complaint": 30, "safety": 2, "legal": 2, "data_leak": 2}
-REVIEW_PLATFORMS = ("appstore", "trustpilot", "schemaorg")
 BURST_PLATFORMS = ("reddit", "mastodon", "bluesky", "appstore", "trustpilot")
 SUBREDDITS = ("Coffee", "northwindcoffee", "mildlyinfuriating", "Seattle", "barista")
 APP_COUNTRIES = ("us", "gb", "de", "fr", "ca", "au")
@@ -157,6 +157,9 @@ def _place(m: SampleMention, rng: random.Random) -> None:
         if COUNTRY_LANG[country] != m.language:  # a German review sits in the German store
             country = {"de": "de", "fr": "fr"}.get(m.language, "us" if m.language == "en" else country)
         m.extra["country"] = country
+        m.extra["version"] = rng.choice(("4.1.0", "4.2.0", "4.2.1"))
+    elif m.platform == "googleplay":  # as many draws as the App Store's (a sample keeps its shape)
+        m.extra["country"] = rng.choice(APP_COUNTRIES)
         m.extra["version"] = rng.choice(("4.1.0", "4.2.0", "4.2.1"))
     elif m.platform == "trustpilot":
         m.extra["country"] = rng.choice(("US", "GB", "DE", "FR", "NL", "ES"))

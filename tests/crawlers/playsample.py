@@ -72,6 +72,13 @@ def answer(reviews: list[Any], token: str | None = None, *, envelope_extra: bool
     return PREFIX + json.dumps(envelopes).encode()
 
 
+def rpc_payload_of(body: bytes) -> Any:
+    """The inner payload of a reviews answer (None when the envelope has none), as the package reads it."""
+    envelope = json.loads(body.removeprefix(PREFIX))[0]
+    assert envelope[:2] == ["wrb.fr", "oCPfdb"]
+    return json.loads(envelope[2]) if envelope[2] is not None else None
+
+
 def error_answer(code: int = 3) -> bytes:
     """The envelope Google sends with no payload (an unknown app id, as scrapers report it)."""
     envelope = ["wrb.fr", "oCPfdb", None, None, None, [code], "generic"]

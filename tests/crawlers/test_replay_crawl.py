@@ -38,6 +38,7 @@ def test_each_demo_source_stores_the_sample_it_serves(engine):
         ("northwind-mastodon", "mastodon"),
         ("northwind-bluesky", "bluesky"),
         ("northwind-appstore", "appstore"),
+        ("northwind-googleplay", "googleplay"),
         ("northwind-trustpilot", "trustpilot"),
     ]:
         assert stored[name] == visible[platform], name

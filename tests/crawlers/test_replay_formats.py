@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from typing import Any
 
 import extruct
 import feedparser
@@ -15,7 +16,10 @@ import pytest
 
 from crawlers.replay import ReplayData, ReplayServer, demo_sources, start_replay
 from crawlers.sample import build_sample
+from crawlers.sample.render_googleplay import PLAY_APP_ID
 from crawlers.sample.render_reviews import APP_ID, COMPANY
+from crawlers.spiders.googleplay import PROTOCOL
+from tests.crawlers.playsample import rpc_payload_of
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +172,24 @@ def test_appstore_feed_pages_and_refuses_page_eleven_in_plain_text(replay):
     assert "entry" not in unknown["feed"]
 
 
+def test_googleplay_rpc_pages_by_token_per_language_and_knows_no_other_app(replay):
+    def ask(app_id: str, token: str | None, lang: str = "en") -> Any:
+        body = PROTOCOL.reviews.build_body(app_id, 2, 10, "null", "null", token)
+        request = urllib.request.Request(
+            f"{replay.url}/_/PlayStoreUi/data/batchexecute?hl={lang}&gl=us", data=body, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return rpc_payload_of(response.read())
+
+    first = ask(PLAY_APP_ID, None)
+    assert len(first[0]) == 10 and first[1][1] == "10"
+    second = ask(PLAY_APP_ID, first[1][1])
+    assert {r[0] for r in first[0]}.isdisjoint(r[0] for r in second[0])
+    assert all(1 <= r[2] <= 5 and r[4] and r[5][0] > 0 for r in first[0] + second[0])
+    assert [r[5][0] for r in first[0]] == sorted((r[5][0] for r in first[0]), reverse=True)  # newest first
+    assert ask("com.example.other", None) is None
+
+
 def test_trustpilot_page_embeds_reviews_in_next_data(replay):
     status, _, page = get(replay, f"/review/{COMPANY}?page=1")
     match = re.search(rb'<script id="__NEXT_DATA__" type="application/json">(.*?)</script>', page, re.S)
@@ -207,7 +229,8 @@ def test_demo_sources_cover_every_format_and_validate():
 
     sources = demo_sources("http://127.0.0.1:9")
     assert {s["kind"] for s in sources} == {
-        "reddit", "hackernews", "mastodon", "bluesky", "appstore", "trustpilot", "schemaorg", "feed",
+        "reddit", "hackernews", "mastodon", "bluesky", "appstore", "googleplay", "trustpilot", "schemaorg",
+        "feed",
     }  # fmt: skip
     for source in sources:
         validate_source(SourceCreate(**source))
