@@ -182,8 +182,8 @@ class GooglePlaySpider(SourceSpider):
             self.report.error("layout", problem, response.url)
             return
         records = dig(payload, 0)
-        if records is None and isinstance(payload, list) and not payload:
-            records = []  # an app without reviews in this language
+        if payload is None or payload == []:
+            records = []  # no reviews in this language (the package reads these answers the same way)
         following = dig(payload, 1, 1)
         next_request = self.page_request(lang, following) if isinstance(following, str) else None
         yield from self.page(

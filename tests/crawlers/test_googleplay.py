@@ -267,3 +267,14 @@ def test_a_page_budget_gap_resumes_with_the_same_post_body_and_a_plain_post_is_n
     plain = Request("http://play.test/rpc", method="POST", body=b"password=s3cr3t", callback=later.parse)
     with pytest.raises(ValueError, match="cannot be resumed"):
         make_pointer(plain, "en", None, [])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("payload", [[], None, [[], None]])
+def test_a_language_without_reviews_is_an_empty_page_not_a_layout_error(engine, payload):
+    spider = _play_spider(engine, {})
+    request = spider.page_request("ja")
+    envelope = ["wrb.fr", "oCPfdb", json.dumps(payload), None, None, None, "generic"]
+    body = play.PREFIX + json.dumps([envelope]).encode()
+    out = list(spider.parse(TextResponse(request.url, body=body, request=request), lang="ja"))
+    assert out == [] and spider.report.errors == [] and spider.report.pages == 1
