@@ -85,7 +85,7 @@ def source_context_panel(view: ItemView) -> None:
             else:
                 st.markdown(line)
         if context.trimmed:
-            st.caption(f"Trimmed by bounceback: {ui.md(context.trimmed)}")
+            st.caption(f"Not all the source sent was kept: {ui.md(context.trimmed)}")
 
 
 def copies_panel(view: ItemView) -> None:
