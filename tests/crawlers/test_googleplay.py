@@ -40,6 +40,13 @@ def page(body: bytes) -> Reply:
     return Reply(200, body, content_type=PLAIN)
 
 
+def serve_two_languages(srv) -> None:
+    """English reviews on two pages (a token between them), German on one."""
+    english = page(play.answer(play.PAGE_1, play.TOKEN)), page(play.answer(play.PAGE_2))
+    srv.route(RPC, *english, query={"hl": "en"}, method="POST")
+    srv.route(RPC, page(play.answer(play.PAGE_DE)), query={"hl": "de"}, method="POST")
+
+
 def rpc_request(body: bytes) -> list:
     """The inner request of a POSTed ``f.req`` form (double-encoded like the answer)."""
     (freq,) = parse_qs(body.decode())["f.req"]
@@ -50,14 +57,7 @@ def test_reads_reviews_of_two_languages_across_pages_then_a_recrawl_stops_at_see
     engine, fixture_server
 ):
     srv = fixture_server
-    srv.route(
-        RPC,
-        page(play.answer(play.PAGE_1, play.TOKEN)),
-        page(play.answer(play.PAGE_2)),
-        query={"hl": "en"},
-        method="POST",
-    )
-    srv.route(RPC, page(play.answer(play.PAGE_DE)), query={"hl": "de"}, method="POST")
+    serve_two_languages(srv)
     source = add_source(
         engine, "googleplay", app_id=play.APP_ID, lang="en, de", country="GB", base_url=srv.url
     )
@@ -106,14 +106,7 @@ def test_reads_reviews_of_two_languages_across_pages_then_a_recrawl_stops_at_see
     assert german.extra["lang"] == "de" and german.extra["app_version"] == "4.1.9"
 
     srv.reset()
-    srv.route(
-        RPC,
-        page(play.answer(play.PAGE_1, play.TOKEN)),
-        page(play.answer(play.PAGE_2)),
-        query={"hl": "en"},
-        method="POST",
-    )
-    srv.route(RPC, page(play.answer(play.PAGE_DE)), query={"hl": "de"}, method="POST")
+    serve_two_languages(srv)
     again = run_crawl(source)
 
     assert again.returncode == 0, again.stderr[-2000:]
