@@ -61,9 +61,11 @@ WATCH: tuple[str, list[str], list[str]] = (
     ["Northwind Coffee", "Northwind", "@northwindcoffee"],
     ["Northwind Traders", "Northwind Sailing"],
 )
-LEFT_OUT = {"northwind-mastodon-tag"}  # the same statuses as northwind-mastodon: each would be stored twice
+# the same statuses as northwind-mastodon: stored as duplicates (never scored), so left out of the counts
+LEFT_OUT = {"northwind-mastodon-tag"}
 M, J, CR = Mention.__table__, JobRun.__table__, CrawlRun.__table__  # type: ignore[attr-defined]
 AL, S, SC = Alert.__table__, Source.__table__, Score.__table__  # type: ignore[attr-defined]
+UNSCORED = select(func.count()).where(M.c.scored_at.is_(None), M.c.status != "duplicate")  # copies never are
 
 
 @dataclass
@@ -163,7 +165,7 @@ def _finished(engine: Any, sources: set[int]) -> bool:
             return False
         if any(r.status == "running" for r in runs):
             return False
-        if conn.execute(select(func.count()).where(M.c.scored_at.is_(None))).scalar_one():
+        if conn.execute(UNSCORED).scalar_one():
             return False
         return bool(_evaluated_after_scoring(_job_rows(conn, "score"), _job_rows(conn, "alerts.evaluate")))
 
@@ -235,7 +237,7 @@ def report(engine: Any, plan: Plan, sources: dict[int, tuple[str, str]], start: 
         crawl_jobs = _job_rows(conn, "crawl")
         score_jobs = _job_rows(conn, "score")
         eval_jobs = _job_rows(conn, "alerts.evaluate")
-        unscored = conn.execute(select(func.count()).where(M.c.scored_at.is_(None))).scalar_one()
+        unscored = conn.execute(UNSCORED).scalar_one()
         left_new = conn.execute(select(func.count()).where(M.c.status == "new")).scalar_one()
         with_score = conn.execute(select(func.count(func.distinct(SC.c.mention_id)))).scalar_one()
         flagged = conn.execute(select(func.count()).where(M.c.flagged_at.is_not(None))).scalar_one()

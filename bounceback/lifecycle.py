@@ -23,6 +23,8 @@ from bounceback.types import CLAIMABLE, CLOSED, ActivityAction, MentionStatus, O
 M = Mention.__table__  # type: ignore[attr-defined]
 I = Incident.__table__  # type: ignore[attr-defined]  # noqa: E741
 A = Activity.__table__  # type: ignore[attr-defined]
+# no agent action applies: closed, or a copy of a post another source stored first (act on that one)
+FINAL = [s.value for s in (*CLOSED, MentionStatus.duplicate)]
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def log_activity(
 
 def _explain(conn: Connection, mention_id: int, expected_version: int | None, action: str) -> Exception:
     row = conn.execute(
-        select(M.c.status, M.c.claimed_by, M.c.version).where(M.c.id == mention_id)
+        select(M.c.status, M.c.claimed_by, M.c.version, M.c.duplicate_of_id).where(M.c.id == mention_id)
     ).one_or_none()
     if row is None:
         return NotFound(f"mention {mention_id} does not exist")
@@ -69,6 +71,12 @@ def _explain(conn: Connection, mention_id: int, expected_version: int | None, ac
         return VersionConflict(mention_id, expected_version, row.version)
     if row.claimed_by is not None:
         return AlreadyClaimed(mention_id, row.claimed_by)
+    if row.status == MentionStatus.duplicate.value:
+        original = f"#{row.duplicate_of_id}" if row.duplicate_of_id else "the first copy"
+        return InvalidTransition(
+            f"cannot {action} mention {mention_id}: it is a copy of {original} (seen via another source); "
+            "act on that one"
+        )
     return InvalidTransition(f"cannot {action} mention {mention_id}: it is {row.status}")
 
 
@@ -166,7 +174,7 @@ def resolve(
             "claimed_at": None,
             "follow_up_at": follow_up_at,
         },
-        and_(_not_held_by_other(user), M.c.status.notin_([s.value for s in CLOSED])),
+        and_(_not_held_by_other(user), M.c.status.notin_(FINAL)),
         expected_version=version,
         note=note,
         details={"outcome": outcome.value},
@@ -189,7 +197,7 @@ def dismiss(
             "claimed_by": None,
             "claimed_at": None,
         },
-        and_(_not_held_by_other(user), M.c.status.notin_([s.value for s in CLOSED])),
+        and_(_not_held_by_other(user), M.c.status.notin_(FINAL)),
         expected_version=version,
         note=note,
         engine=engine,
@@ -215,7 +223,7 @@ def escalate(
             "claimed_by": None,
             "claimed_at": None,
         },
-        and_(_not_held_by_other(user), M.c.status.notin_([*(s.value for s in CLOSED), "escalated"])),
+        and_(_not_held_by_other(user), M.c.status.notin_([*FINAL, "escalated"])),
         expected_version=version,
         note=note,
         engine=engine,
@@ -379,7 +387,7 @@ def resolve_incident(
             .where(
                 M.c.incident_id == incident_id,
                 _not_held_by_other(user),
-                M.c.status.notin_([s.value for s in CLOSED]),
+                M.c.status.notin_(FINAL),
             )
             .values(
                 status=MentionStatus.resolved.value,

@@ -90,6 +90,7 @@ class CrawlReport:
     updated: int = 0
     unchanged: int = 0
     parked: int = 0
+    duplicate: int = 0  # of ``new``: copies of a post another source stored first (never triaged)
     filtered: int = 0
     skipped: int = 0
     parse_failures: int = 0

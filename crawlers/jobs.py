@@ -26,7 +26,17 @@ from crawlers.records import record_abnormal_end
 
 SRC = Source.__table__  # type: ignore[attr-defined]
 CR = CrawlRun.__table__  # type: ignore[attr-defined]
-SUMMED = ("pages", "new", "updated", "unchanged", "parked", "filtered", "skipped", "parse_failures")
+SUMMED = (
+    "pages",
+    "new",
+    "updated",
+    "unchanged",
+    "parked",
+    "duplicate",
+    "filtered",
+    "skipped",
+    "parse_failures",
+)
 
 
 def due_sources(engine: Engine, crawl_timeout: float) -> list[int]:

@@ -19,13 +19,14 @@ from bounceback.db import get_engine
 from crawlers.base import CrawlReport, SourceSpider
 from crawlers.clean import PreparedMention, prepare
 from crawlers.items import MentionItem
-from crawlers.records import record_progress
-from crawlers.store import UpsertCounts, upsert_batch
+from crawlers.records import write_progress
+from crawlers.store import store_batch
 from crawlers.watching import WatchRule, load_watches, match_watches
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 FLUSH_EVERY_SECONDS = 1.0
+COUNTED = ("new", "updated", "unchanged", "parked", "duplicate")  # UpsertCounts fields the report sums
 
 
 class MentionPipeline:
@@ -36,7 +37,6 @@ class MentionPipeline:
         self.buffer: list[PreparedMention] = []
         self.watches: list[WatchRule] = []
         self.last_flush = time.monotonic()
-        self.totals = UpsertCounts()
         self.ticker: LoopingCall | None = None
 
     @classmethod
@@ -92,41 +92,36 @@ class MentionPipeline:
         self.last_flush = time.monotonic()
         if not batch:
             return
-        spider = self.spider
-        engine = get_engine()
         try:
-            counts = upsert_batch(engine, spider.source_id, spider.source_kind, batch)
+            self._store(batch)
         except (DBAPIError, StatementError) as exc:
             log.warning("batch of %d refused (%s); storing one by one", len(batch), _first_line(exc))
-            counts = UpsertCounts()
             for mention in batch:
-                counts.add(self._store_one(mention))
-        self.totals.add(counts)
-        report = self.report
-        report.new += counts.new
-        report.updated += counts.updated
-        report.unchanged += counts.unchanged
-        report.parked += counts.parked
-        if spider.run_id is not None:
-            progress = {"pages": report.pages, "new": report.new, "updated": report.updated}
-            progress |= {"unchanged": report.unchanged, "parked": report.parked}
-            progress["duplicate"] = self.totals.duplicate  # the report has no field for it (yet)
-            record_progress(engine, spider.run_id, progress)
+                self._store_one(mention)
 
-    def _store_one(self, mention: PreparedMention) -> UpsertCounts:
-        spider = self.spider
-        engine = get_engine()
+    def _store(self, batch: list[PreparedMention]) -> None:
+        """One transaction: the batch and the run's progress with it, so a crawl killed at any moment
+        shows exactly what it stored; the report counts the batch once it is committed."""
+        spider, report = self.spider, self.report
+        with get_engine().begin() as conn:
+            counts = store_batch(conn, spider.source_id, spider.source_kind, batch)
+            if spider.run_id is not None:
+                so_far = {key: getattr(report, key) + getattr(counts, key) for key in COUNTED}
+                write_progress(conn, spider.run_id, {"pages": report.pages, **so_far})
+        for key in COUNTED:
+            setattr(report, key, getattr(report, key) + getattr(counts, key))
+
+    def _store_one(self, mention: PreparedMention) -> None:
         try:
-            return upsert_batch(engine, spider.source_id, spider.source_kind, [mention])
+            return self._store([mention])
         except (DBAPIError, StatementError) as exc:
             reason = f"database refused it: {_first_line(exc)}"
             self.report.error("store", reason, mention.values.get("url"))
         safe = _escaped(mention, reason)
         try:
-            return upsert_batch(engine, spider.source_id, spider.source_kind, [safe])
+            self._store([safe])
         except (DBAPIError, StatementError) as exc:  # even escaped: say so loudly, never silently
             self.report.error("store", f"could not park {mention.external_id!r}: {_first_line(exc)}")
-            return UpsertCounts()
 
 
 def _first_line(exc: Exception) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.engine import Connection
 
 from bounceback.tables import CrawlRun, Source
 from bounceback.types import CrawlStatus, utcnow
@@ -40,14 +41,14 @@ def _item_counts(counts: dict[str, int]) -> dict[str, int]:
     return values
 
 
-def record_progress(engine: Engine, run_id: int, counts: dict[str, int]) -> None:
-    """Write a running crawl's counts so far (a crawl killed later still shows what it stored)."""
-    with engine.begin() as conn:
-        conn.execute(
-            update(CR)
-            .where(CR.c.id == run_id, CR.c.status == CrawlStatus.running.value)
-            .values(**_item_counts(counts))
-        )
+def write_progress(conn: Connection, run_id: int, counts: dict[str, int]) -> None:
+    """Write a running crawl's counts so far, in the transaction that stores the batch they count
+    (a crawl killed at any moment shows exactly what it stored)."""
+    conn.execute(
+        update(CR)
+        .where(CR.c.id == run_id, CR.c.status == CrawlStatus.running.value)
+        .values(**_item_counts(counts))
+    )
 
 
 def finish_run(

@@ -121,6 +121,7 @@ def _finish(
         "updated": report.updated,
         "unchanged": report.unchanged,
         "parked": report.parked,
+        "duplicate": report.duplicate,
         "filtered": report.filtered,
         "skipped": report.skipped,
         "parse_failures": report.parse_failures,

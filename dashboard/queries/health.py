@@ -88,10 +88,27 @@ def source_health(*, now: datetime | None = None, engine: Engine | None = None) 
     return sorted(out, key=lambda h: (order[h.state], h.name))
 
 
+RUN_COLUMNS = [
+    "started",
+    "source",
+    "status",
+    "finished",
+    "pages",
+    "new",
+    "updated",
+    "parked",
+    "duplicate",
+    "errors",
+]
+
+
 def recent_runs(
     source_id: int | None = None, *, limit: int = 30, engine: Engine | None = None
 ) -> pd.DataFrame:
-    """The latest crawl runs (of one source, or all): started, source, status, pages, counts, errors."""
+    """The latest crawl runs (of one source, or all): started, source, status, pages, counts, errors.
+
+    ``duplicate`` counts the new rows that were copies of posts another source stored first.
+    """
     query = (
         select(
             R.c.started_at,
@@ -102,6 +119,7 @@ def recent_runs(
             R.c.items_new,
             R.c.items_updated,
             R.c.items_parked,
+            R.c.items_duplicate,
             R.c.errors,
         )
         .select_from(R.join(S, S.c.id == R.c.source_id))
@@ -114,7 +132,7 @@ def recent_runs(
         rows = conn.execute(query).all()
     frame = pd.DataFrame(
         rows,
-        columns=["started", "source", "status", "finished", "pages", "new", "updated", "parked", "errors"],
+        columns=RUN_COLUMNS,
     )
     frame["seconds"] = (
         (pd.to_datetime(frame["finished"], utc=True) - pd.to_datetime(frame["started"], utc=True))

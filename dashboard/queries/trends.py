@@ -19,7 +19,7 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bounceback.tables import Incident, Source, Watch
-from bounceback.types import CLOSED, utcnow
+from bounceback.types import CLOSED, MentionStatus, utcnow
 from dashboard.queries.common import M, day_bucket, engine_or_default, mention_time, reader
 
 S = Source.__table__  # type: ignore[attr-defined]
@@ -70,8 +70,9 @@ class Summary:
 
 
 def _in_window(window: Window) -> ColumnElement[bool]:
+    """Mentions of the window, each post once (a copy seen via a second source is not counted again)."""
     when = mention_time()
-    return and_(when >= window.start, when < window.end)
+    return and_(when >= window.start, when < window.end, M.c.status != MentionStatus.duplicate.value)
 
 
 def volume(

@@ -190,6 +190,7 @@ def test_two_sources_crawling_one_post_give_one_queue_item_and_one_alert(engine,
     assert (first.summary["new"], second.summary["new"]) == (6, 6)
     assert crawl_run(engine, first.summary["run_id"]).items_duplicate == 0
     assert crawl_run(engine, second.summary["run_id"]).items_duplicate == 6
+    assert (first.summary["duplicate"], second.summary["duplicate"]) == (0, 6)  # the crawl's own summary
     originals, copies = mentions_by_id(engine, search), mentions_by_id(engine, listing)
     assert {c.status for c in copies.values()} == {"duplicate"}
     assert {k: c.duplicate_of_id for k, c in copies.items()} == {k: o.id for k, o in originals.items()}

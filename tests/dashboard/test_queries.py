@@ -211,6 +211,19 @@ def test_trends_count_volume_sentiment_rating_and_recovery(engine, data):
     )
 
 
+def test_trends_count_a_post_seen_via_two_sources_once(engine, data):
+    window = trends.Window(data.now - timedelta(days=30), data.now + timedelta(minutes=1))
+    with session(engine) as sess:
+        original = sess.get(Mention, data.mentions["after"])
+        copy = Mention.model_validate(
+            original.model_dump(exclude={"id"})
+            | {"external_id": "copy-of-after", "status": "duplicate", "duplicate_of_id": original.id}
+        )
+        sess.add(copy)
+    assert trends.summary(window, now=data.now, engine=engine).mentions == 7
+    assert int(trends.volume(window, engine=engine)["mentions"].sum()) == 7
+
+
 def test_recovery_counts_a_negative_next_mention_as_not_recovered(engine, data):
     window = trends.Window(data.now - timedelta(days=30), data.now + timedelta(minutes=1))
     with session(engine) as sess:
@@ -231,6 +244,7 @@ def test_source_health_and_data_warnings(engine, data):
     assert health.data_warnings(engine=engine).dead_alerts == 1
     runs = health.recent_runs(engine=engine)
     assert list(runs["status"]) == ["ok", "failed"] and list(runs["errors"]) == [0, 1]
+    assert "duplicate" in runs.columns
 
 
 def test_admin_settings_store_sla_channels_and_rules(engine):

@@ -127,3 +127,19 @@ def test_incident_is_claimed_and_resolved_as_one(engine):
         lifecycle.claim_incident(incident.id, "bob")
     assert lifecycle.resolve_incident(incident.id, "alice", "fixed") == 2
     assert {get_mention(a.id).status, get_mention(b.id).status} == {"resolved"}
+
+
+def test_a_copy_seen_via_another_source_cannot_be_claimed_resolved_dismissed_or_escalated(engine):
+    original = make_mention(engine)
+    copy = make_mention(engine, status="duplicate", duplicate_of_id=original.id)
+    with pytest.raises(InvalidTransition):
+        lifecycle.claim(copy.id, "alice")
+    for act in (
+        lambda: lifecycle.resolve(copy.id, "alice", "apologised", version=1),
+        lambda: lifecycle.dismiss(copy.id, "alice", version=1),
+        lambda: lifecycle.escalate(copy.id, "alice"),
+    ):
+        with pytest.raises(InvalidTransition, match=f"copy of #{original.id}.*act on that one"):
+            act()
+    assert get_mention(copy.id).status == "duplicate"
+    assert lifecycle.resolve(original.id, "alice", "apologised", version=1).status == "resolved"
