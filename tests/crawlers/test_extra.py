@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -18,7 +16,6 @@ from bounceback.db import make_engine
 from bounceback.migrate import current_revision, upgrade
 from bounceback.retention import forget_author
 from crawlers.clean import MAX_EXTRA_BYTES, MAX_EXTRA_STRING, clean_extra
-from tests.conftest import _pg_admin, _pg_url
 from tests.crawlers.conftest import FIXTURES, Reply, add_source, mentions_by_id, rows, run_crawl
 
 HTML = "text/html; charset=utf-8"
@@ -169,25 +166,6 @@ def test_clean_extra_caps_the_size_keeping_the_small_keys_and_saying_what_went()
     )
     assert len(json.dumps(out)) <= MAX_EXTRA_BYTES
     assert clean_extra({}) == {} and clean_extra({"country": "DE"}) == {"country": "DE"}
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_db(request, tmp_path: Path):
-    """An empty database of each kind (no migration yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    name = f"bb_test_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield _pg_url(name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_migration_0002_gives_mentions_stored_before_it_an_empty_extra(empty_db):

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
 from bounceback.db import make_engine
 from bounceback.identity import identity_hash
 from bounceback.migrate import alembic_config, current_revision, schema_drift, upgrade
-from tests.conftest import _pg_admin, _pg_url
 
 OLD_ROWS = [
     ("reddit", "t3_a", "https://WWW.reddit.com/r/x/comments/a/post/?ref=search_posts"),
@@ -21,24 +15,6 @@ OLD_ROWS = [
     ("appstore", "42", "https://apps.apple.com/gb/app/id1?see-all=reviews#review-42"),
     ("hackernews", "7", None),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind (no migration yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    name = f"bb_test_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield _pg_url(name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def _old_mentions(engine) -> None:
