@@ -230,7 +230,7 @@ def evaluate(
             break
     counts["requests"], routed = _route_requests(engine, rules, settings, now)
     counts["alerts"] += routed
-    counts["incidents"] = _incidents(engine, settings, now)
+    counts["incidents"] = _incidents(engine, now)
     return counts
 
 
@@ -259,49 +259,67 @@ def _route_requests(
     return done, alerts
 
 
-def _incidents(engine: Engine, settings: Settings, now: datetime) -> int:
-    """Alerts for incidents opened since the incident watermark (rules with event ``incident``)."""
+def _incidents(engine: Engine, now: datetime) -> int:
+    """Alerts for incidents opened since the incident watermark (rules with event ``incident``).
+
+    The same watermark as flags: the start of the last complete run, read back ``OVERLAP``, paged by
+    (opened_at, id), so an incident stamped by a clock running ahead hides none committed after it.
+    """
     made = 0
-    table = INC
     with engine.begin() as conn:
         rules = active_rules(conn, "incident")
         cursor = _cursor(conn, INCIDENT_CURSOR_KEY)
-        start = (cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK
-        rows = conn.execute(
-            select(table)
-            .where(table.c.opened_at > start, table.c.status == "open")
-            .order_by(table.c.opened_at)
-            .limit(BATCH)
-        ).all()
-        for inc in rows:
-            payload = {
-                "incident_id": inc.id,
-                "incident_title": clean_text(inc.title, 300),
-                "severity": inc.severity,
-                "mention_count": inc.mention_count,
-                "keywords": list(inc.keywords or [])[:10],
-                "reasons": list(inc.keywords or [])[:10],
-            }
-            seen: set[int] = set()
-            for rule_id, rule_name, channel_id, conditions in rules:
-                if channel_id in seen or not conditions.matches(payload):
-                    continue
-                seen.add(channel_id)
-                made += enqueue(
-                    conn,
-                    dedup_key=f"incident:{inc.id}:rule:{rule_id}:channel:{channel_id}",
-                    channel_id=channel_id,
-                    rule_id=rule_id,
-                    kind="incident",
-                    incident_id=inc.id,
-                    group=None,
-                    severity=inc.severity,
-                    payload={**payload, "rule": rule_name},
-                    now=now,
+    after: tuple[datetime, int] = ((cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK, 0)
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                select(INC)
+                .where(
+                    INC.c.status == "open",
+                    or_(INC.c.opened_at > after[0], and_(INC.c.opened_at == after[0], INC.c.id > after[1])),
                 )
-        newest = max([r.opened_at for r in rows], default=None)
-        if newest is not None:
-            _set_cursor(conn, INCIDENT_CURSOR_KEY, max(newest, cursor) if cursor else newest, now)
-        elif cursor is None:
-            _set_cursor(conn, INCIDENT_CURSOR_KEY, now - OVERLAP, now)
+                .order_by(INC.c.opened_at, INC.c.id)
+                .limit(BATCH)
+            ).all()
+            for inc in rows:
+                made += _alert_incident(conn, inc, rules, now)
+            if len(rows) == BATCH:  # progress, should the run stop here
+                after = (rows[-1].opened_at, rows[-1].id)
+                _set_cursor(conn, INCIDENT_CURSOR_KEY, min(now, after[0]), now)
+            else:  # all read that was committed when this run started at ``now``
+                _set_cursor(conn, INCIDENT_CURSOR_KEY, now, now)
+        if len(rows) < BATCH:
+            return made
+
+
+def _alert_incident(
+    conn: Connection, inc: Any, rules: list[tuple[int, str, int, Conditions]], now: datetime
+) -> int:
+    """Outbox rows for one open incident, one per channel whose rules match it."""
+    payload = {
+        "incident_id": inc.id,
+        "incident_title": clean_text(inc.title, 300),
+        "severity": inc.severity,
+        "mention_count": inc.mention_count,
+        "keywords": list(inc.keywords or [])[:10],
+        "reasons": list(inc.keywords or [])[:10],
+    }
+    made = 0
+    seen: set[int] = set()
+    for rule_id, rule_name, channel_id, conditions in rules:
+        if channel_id in seen or not conditions.matches(payload):
+            continue
+        seen.add(channel_id)
+        made += enqueue(
+            conn,
+            dedup_key=f"incident:{inc.id}:rule:{rule_id}:channel:{channel_id}",
+            channel_id=channel_id,
+            rule_id=rule_id,
+            kind="incident",
+            incident_id=inc.id,
+            group=None,
+            severity=inc.severity,
+            payload={**payload, "rule": rule_name},
+            now=now,
+        )
     return made

@@ -172,6 +172,35 @@ def test_new_incident_alerts_rules_listening_for_incidents(engine: Engine):
     assert alert.payload["incident_title"] == "Checkout fails"
 
 
+def _incident(engine: Engine, title: str, when) -> None:
+    with session(engine) as sess:
+        sess.add(Incident(title=title, severity="high", mention_count=3, opened_at=when))
+
+
+def test_an_incident_stamped_by_a_fast_clock_does_not_hide_a_later_one_stamped_by_a_right_one(engine: Engine):
+    settings = make_settings()
+    webhook_channel(engine, settings, "http://127.0.0.1:9/hook", name="care")
+    add_rule("incidents", "care", {"event": "incident"}, engine=engine)
+    _incident(engine, "fast clock", NOW + timedelta(minutes=20))  # a scorer 20 minutes ahead
+    evaluate(engine, settings, now=NOW)
+    _incident(engine, "right clock", NOW + timedelta(seconds=30))  # committed after that run
+    evaluate(engine, settings, now=NOW + timedelta(minutes=1))
+    titles = sorted(a.payload["incident_title"] for a in _alerts(engine) if a.kind == "incident")
+    assert titles == ["fast clock", "right clock"]
+
+
+def test_more_incidents_than_a_batch_in_one_minute_are_all_alerted_once(engine: Engine):
+    settings = make_settings()
+    webhook_channel(engine, settings, "http://127.0.0.1:9/hook", name="care")
+    add_rule("incidents", "care", {"event": "incident"}, engine=engine)
+    with session(engine) as sess:
+        for i in range(BATCH + 5):  # one opening time: paging must go by id too
+            sess.add(Incident(title=f"storm {i}", severity="high", mention_count=2, opened_at=NOW))
+    assert evaluate(engine, settings, now=NOW + timedelta(seconds=1))["incidents"] == BATCH + 5
+    assert evaluate(engine, settings, now=NOW + timedelta(seconds=5))["incidents"] == 0
+    assert len([a for a in _alerts(engine) if a.kind == "incident"]) == BATCH + 5
+
+
 def test_unclaimed_item_past_sla_is_escalated_logged_and_alerted_once(engine: Engine):
     settings = make_settings(sla_minutes={"high": 60})
     webhook_channel(engine, settings, "http://127.0.0.1:9/hook", name="care")
