@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import fields
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -20,13 +21,13 @@ from crawlers.base import CrawlReport, SourceSpider
 from crawlers.clean import PreparedMention, prepare
 from crawlers.items import MentionItem
 from crawlers.records import write_progress
-from crawlers.store import store_batch
+from crawlers.store import UpsertCounts, store_batch
 from crawlers.watching import WatchRule, load_watches, match_watches
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 FLUSH_EVERY_SECONDS = 1.0
-COUNTED = ("new", "updated", "unchanged", "parked", "duplicate")  # UpsertCounts fields the report sums
+COUNTED = tuple(f.name for f in fields(UpsertCounts))  # what a batch counts; the report sums them
 
 
 class MentionPipeline:
@@ -113,7 +114,8 @@ class MentionPipeline:
 
     def _store_one(self, mention: PreparedMention) -> None:
         try:
-            return self._store([mention])
+            self._store([mention])
+            return
         except (DBAPIError, StatementError) as exc:
             reason = f"database refused it: {_first_line(exc)}"
             self.report.error("store", reason, mention.values.get("url"))

@@ -269,7 +269,7 @@ class ReplayHandler(BaseHTTPRequestHandler):
             return self._send(400, b"[]", "application/json; charset=utf-8")
         app_id, count, offset = wanted
         if app_id != gp.PLAY_APP_ID:
-            return self._send(200, gp.googleplay_unknown_app(), PLAY_JSON)
+            return self._send(200, gp.unknown_app_answer(), PLAY_JSON)
         lang = _first(params, "hl", "en").lower()
         items = [s for s in data.visible("googleplay") if s.mention.language == lang]
         chunk = items[offset : offset + count]

@@ -55,14 +55,6 @@ class UpsertCounts:
     parked: int = 0
     duplicate: int = 0
 
-    def add(self, other: UpsertCounts) -> None:
-        """Accumulate another batch's counts."""
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.parked += other.parked
-        self.duplicate += other.duplicate
-
 
 def _insert_ignore(conn: Connection, table: Any, index: list[str]) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite

@@ -23,37 +23,68 @@ def googleplay_id(seen: Seen) -> str:
     return f"gp:AOqpTO{stable_number(f'{seen.mention.rank}:{seen.mention.text}', 16):016d}"
 
 
-def _review(seen: Seen) -> list[Any]:
-    m = seen.mention
-    at = int(seen.published.timestamp())
-    avatar = [None, 2, None, [None, None, f"https://play-lh.googleusercontent.com/a/{m.author.handle}"]]
-    replied = None
-    if m.category != "praise" and m.rank % 4 == 0:  # the developer answers some complaints an hour later
-        replied = [None, REPLY, [at + 3600, 0]]
-    version = m.extra.get("version")
-    likes = m.engagement(seen.hours)["likes"]
-    text = f"{m.title}. {m.text}" if m.title else m.text
-    return [googleplay_id(seen), [m.author.display_name, avatar], m.rating or 3, None, text,
-            [at, 0], likes, replied, None, [None, version], version]  # fmt: skip
+def review_record(
+    review_id: str,
+    name: str,
+    stars: int | None,
+    text: str | None,
+    at: int,
+    *,
+    thumbs: int = 0,
+    version: str | None = None,
+    reply: tuple[str, int] | None = None,
+    avatar: str = "",
+) -> list[Any]:
+    """One raw review at the positions google-play-scraper reads (``reply``: text and epoch seconds)."""
+    picture = [
+        None,
+        2,
+        None,
+        [None, None, f"https://play-lh.googleusercontent.com/a/{avatar or review_id[-6:]}"],
+    ]
+    replied = [None, reply[0], [reply[1], 0]] if reply else None
+    return [review_id, [name, picture], stars, None, text, [at, 123000000], thumbs, replied, None,
+            [None, version] if version else None, version]  # fmt: skip
 
 
-def googleplay_answer(reviews: list[Seen], token: str | None) -> bytes:
-    """One page of the reviews RPC's answer (``token``: the next page's, None on the last page)."""
-    payload: list[Any] = (
-        [[_review(s) for s in reviews], [None, token], None]
-        if token
-        else [
-            [_review(s) for s in reviews],
-            None,
-        ]
-    )
+def rpc_answer(payload: Any) -> bytes:
+    """A batchexecute answer whose ``oCPfdb`` envelope carries ``payload`` (double-encoded JSON)."""
     envelope = ["wrb.fr", "oCPfdb", json.dumps(payload), None, None, None, "generic"]
     return PREFIX + json.dumps([envelope, ["di", 42], ["af.httprm", 41, "-1", 7]]).encode()
 
 
-def googleplay_unknown_app() -> bytes:
-    """The answer for an app id Google does not know: the envelope without a payload."""
-    return PREFIX + json.dumps([["wrb.fr", "oCPfdb", None, None, None, [3], "generic"], ["di", 9]]).encode()
+def reviews_answer(records: list[Any], token: str | None) -> bytes:
+    """One page of reviews (``token``: the next page's; None on the last page, where Google sends none)."""
+    return rpc_answer([records, [None, token], None] if token else [records, None])
+
+
+def unknown_app_answer(code: int = 3) -> bytes:
+    """The answer for an app id Google does not know: the envelope without a payload, an error code."""
+    envelope = ["wrb.fr", "oCPfdb", None, None, None, [code], "generic"]
+    return PREFIX + json.dumps([envelope, ["di", 9]]).encode()
+
+
+def googleplay_answer(reviews: list[Seen], token: str | None) -> bytes:
+    """One page of the sample's reviews (the developer answers some complaints an hour later)."""
+    records = []
+    for seen in reviews:
+        m = seen.mention
+        at = int(seen.published.timestamp())
+        replied = m.category != "praise" and m.rank % 4 == 0
+        records.append(
+            review_record(
+                googleplay_id(seen),
+                m.author.display_name,
+                m.rating or 3,
+                f"{m.title}. {m.text}" if m.title else m.text,
+                at,
+                thumbs=m.engagement(seen.hours)["likes"],
+                version=m.extra.get("version"),
+                reply=(REPLY, at + 3600) if replied else None,
+                avatar=m.author.handle,
+            )
+        )
+    return reviews_answer(records, token)
 
 
 def googleplay_request(body: bytes) -> tuple[str, int, int] | None:

@@ -28,14 +28,14 @@ import re
 import ssl
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from scrapy import Request
 from scrapy.http import Response
 
-from crawlers.base import SourceSpider, as_int, dig
+from crawlers.base import SourceSpider, as_int, dig, parse_time
 from crawlers.items import MentionItem
 
 RPC_ID = "oCPfdb"
@@ -111,17 +111,14 @@ def rpc_payload(body: bytes) -> tuple[Any, str | None]:
 
 def field(review: Any, name: str) -> Any:
     """One field of a raw review by the package's path for it (None when absent)."""
-    value = review
-    for step in PROTOCOL.paths[name]:
-        value = dig(value, step)
-    return value
+    return dig(review, *PROTOCOL.paths[name])
 
 
 def epoch_time(value: Any) -> datetime | None:
     """A UTC datetime from Google's epoch seconds (the package's own conversion uses local time)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
-    return datetime.fromtimestamp(value, UTC)
+    return parse_time(value)
 
 
 class GooglePlaySpider(SourceSpider):

@@ -20,8 +20,10 @@ what every Google Play scraper relies on:
 A page with a token is ``[reviews, [null, token], null]`` so both readers find the token where they
 look; the last page is ``[reviews, null]``, where both find none (the JS reader reads ``[1][1]`` of
 null; the Python one reads ``[-2][-1]`` = the last review, a list). The brand, app and people are
-fictional (the demo's Northwind Tea). ``test_sample_is_read_by_google_play_scraper_itself`` checks the
-sample against the package's own parser. Swap these for a capture when one lands in ../shared.
+fictional (the demo's Northwind Tea). The records and envelopes are written by
+crawlers/sample/render_googleplay.py, which the replay server serves too.
+``test_sample_is_read_by_google_play_scraper_itself`` checks the sample against the package's own
+parser. Swap these for a capture when one lands in ../shared.
 """
 
 from __future__ import annotations
@@ -29,47 +31,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crawlers.sample.render_googleplay import PREFIX, review_record, reviews_answer, unknown_app_answer
+
 APP_ID = "com.northwind.tea"
-PREFIX = b")]}'\n\n"
 
 
-def review(
-    review_id: str,
-    name: str,
-    stars: int | None,
-    text: str | None,
-    at: int,
-    *,
-    thumbs: int = 0,
-    version: str | None = "4.2.0",
-    reply: tuple[str, int] | None = None,
-) -> list[Any]:
-    """One raw review record at the positions google-play-scraper reads."""
-    avatar = [None, 2, None, [None, None, f"https://play-lh.googleusercontent.com/a/{review_id[-6:]}"]]
-    replied = [None, reply[0], [reply[1], 0]] if reply else None
-    return [
-        review_id,
-        [name, avatar],
-        stars,
-        None,
-        text,
-        [at, 123000000],
-        thumbs,
-        replied,
-        None,
-        [None, version] if version else None,
-        version,
-    ]
+def review(review_id: str, name: str, stars: int | None, text: str | None, at: int, **kw: Any) -> list[Any]:
+    """One raw review record at the positions google-play-scraper reads (version 4.2.0 unless given)."""
+    return review_record(review_id, name, stars, text, at, **{"version": "4.2.0", **kw})
 
 
-def answer(reviews: list[Any], token: str | None = None, *, envelope_extra: bool = True) -> bytes:
+def answer(reviews: list[Any], token: str | None = None) -> bytes:
     """A whole batchexecute answer for one page (``token``: the next page's continuation token)."""
-    payload: list[Any] = [reviews, [None, token], None] if token else [reviews, None]
-    envelope: list[Any] = ["wrb.fr", "oCPfdb", json.dumps(payload), None, None, None, "generic"]
-    envelopes: list[Any] = [envelope]
-    if envelope_extra:
-        envelopes += [["di", 87], ["af.httprm", 86, "-4217766253051546393", 21]]
-    return PREFIX + json.dumps(envelopes).encode()
+    return reviews_answer(reviews, token)
 
 
 def rpc_payload_of(body: bytes) -> Any:
@@ -81,8 +55,7 @@ def rpc_payload_of(body: bytes) -> Any:
 
 def error_answer(code: int = 3) -> bytes:
     """The envelope Google sends with no payload (an unknown app id, as scrapers report it)."""
-    envelope = ["wrb.fr", "oCPfdb", None, None, None, [code], "generic"]
-    return PREFIX + json.dumps([envelope, ["di", 20]]).encode()
+    return unknown_app_answer(code)
 
 
 GATEWAY_ERROR = (

@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from bounceback.tables import Source
 from crawlers.resume import make_pointer
+from crawlers.sample.render_googleplay import rpc_answer
 from crawlers.spiders.googleplay import GooglePlaySpider
 from tests.conftest import REPO
 from tests.crawlers import playsample as play
@@ -267,7 +268,6 @@ def test_a_page_budget_gap_resumes_with_the_same_post_body_and_a_plain_post_is_n
 def test_a_language_without_reviews_is_an_empty_page_not_a_layout_error(engine, payload):
     spider = _play_spider(engine, {})
     request = spider.page_request("ja")
-    envelope = ["wrb.fr", "oCPfdb", json.dumps(payload), None, None, None, "generic"]
-    body = play.PREFIX + json.dumps([envelope]).encode()
+    body = rpc_answer(payload)
     out = list(spider.parse(TextResponse(request.url, body=body, request=request), lang="ja"))
     assert out == [] and spider.report.errors == [] and spider.report.pages == 1
