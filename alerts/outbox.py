@@ -21,6 +21,7 @@ stamped by the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -190,6 +191,36 @@ def _set_cursor(conn: Connection, key: str, when: datetime, now: datetime) -> No
     )
 
 
+def _read_since(
+    engine: Engine,
+    key: str,
+    cursor: datetime | None,
+    now: datetime,
+    query: Any,
+    when: Any,
+    handle: Callable[[Connection, Sequence[Any]], None],
+) -> None:
+    """Hand ``handle`` each batch of ``query``'s rows past ``cursor`` (the watermark stored under ``key``),
+    in the batch's own transaction, paged by (``when``, id); the watermark moves as the module doc says."""
+    after: tuple[datetime, int] = ((cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK, 0)
+    ident = when.table.c.id
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                query.where(or_(when > after[0], and_(when == after[0], ident > after[1])))
+                .order_by(when, ident)
+                .limit(BATCH)
+            ).all()
+            handle(conn, rows)
+            if len(rows) == BATCH:  # progress, should the run stop here: read up to this row
+                after = (getattr(rows[-1], when.name), rows[-1].id)
+                _set_cursor(conn, key, min(now, after[0]), now)
+            else:  # all read that was committed when this run started at ``now``
+                _set_cursor(conn, key, now, now)
+        if len(rows) < BATCH:
+            return
+
+
 def evaluate(
     engine: Engine | None = None, settings: Settings | None = None, now: datetime | None = None
 ) -> dict[str, int]:
@@ -199,35 +230,16 @@ def evaluate(
     with engine.begin() as conn:
         rules = active_rules(conn, "flagged")
         cursor = _cursor(conn, CURSOR_KEY)
-    start = (cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK
-    after: tuple[datetime, int] = (start, 0)
     # what the overlap re-reads and already has its alerts is skipped in SQL (cheap in a storm)
     already_alerted = exists().where(AL.c.mention_id == M.c.id, AL.c.kind == "mention")
-    while True:
-        with engine.begin() as conn:
-            rows = conn.execute(
-                mention_query()
-                .where(
-                    M.c.flagged_at.is_not(None),
-                    M.c.status.in_(ALERTABLE),
-                    or_(M.c.flagged_at > after[0], and_(M.c.flagged_at == after[0], M.c.id > after[1])),
-                    ~already_alerted,
-                )
-                .order_by(M.c.flagged_at, M.c.id)
-                .limit(BATCH)
-            ).all()
-            for row in rows:
-                counts["alerts"] += alert_mention(
-                    conn, row, rules, kind="mention", settings=settings, now=now
-                )
-            counts["mentions"] += len(rows)
-            if len(rows) == BATCH:  # progress, should the run stop here: read up to this flag
-                after = (rows[-1].flagged_at, rows[-1].id)
-                _set_cursor(conn, CURSOR_KEY, min(now, after[0]), now)
-            else:  # all read that was committed when this run started at ``now``
-                _set_cursor(conn, CURSOR_KEY, now, now)
-        if len(rows) < BATCH:
-            break
+    flags = mention_query().where(M.c.flagged_at.is_not(None), M.c.status.in_(ALERTABLE), ~already_alerted)
+
+    def alert_flags(conn: Connection, rows: Sequence[Any]) -> None:
+        for row in rows:
+            counts["alerts"] += alert_mention(conn, row, rules, kind="mention", settings=settings, now=now)
+        counts["mentions"] += len(rows)
+
+    _read_since(engine, CURSOR_KEY, cursor, now, flags, M.c.flagged_at, alert_flags)
     counts["requests"], routed = _route_requests(engine, rules, settings, now)
     counts["alerts"] += routed
     counts["incidents"] = _incidents(engine, now)
@@ -262,34 +274,29 @@ def _route_requests(
 def _incidents(engine: Engine, now: datetime) -> int:
     """Alerts for incidents opened since the incident watermark (rules with event ``incident``).
 
-    The same watermark as flags: the start of the last complete run, read back ``OVERLAP``, paged by
-    (opened_at, id), so an incident stamped by a clock running ahead hides none committed after it.
+    The same watermark and paging as flags, by (opened_at, id): an incident stamped by a clock running
+    ahead hides none committed after it, and any number opened at once are all read.
     """
     made = 0
     with engine.begin() as conn:
         rules = active_rules(conn, "incident")
         cursor = _cursor(conn, INCIDENT_CURSOR_KEY)
-    after: tuple[datetime, int] = ((cursor - OVERLAP) if cursor else now - FIRST_LOOKBACK, 0)
-    while True:
-        with engine.begin() as conn:
-            rows = conn.execute(
-                select(INC)
-                .where(
-                    INC.c.status == "open",
-                    or_(INC.c.opened_at > after[0], and_(INC.c.opened_at == after[0], INC.c.id > after[1])),
-                )
-                .order_by(INC.c.opened_at, INC.c.id)
-                .limit(BATCH)
-            ).all()
-            for inc in rows:
-                made += _alert_incident(conn, inc, rules, now)
-            if len(rows) == BATCH:  # progress, should the run stop here
-                after = (rows[-1].opened_at, rows[-1].id)
-                _set_cursor(conn, INCIDENT_CURSOR_KEY, min(now, after[0]), now)
-            else:  # all read that was committed when this run started at ``now``
-                _set_cursor(conn, INCIDENT_CURSOR_KEY, now, now)
-        if len(rows) < BATCH:
-            return made
+
+    def alert_incidents(conn: Connection, rows: Sequence[Any]) -> None:
+        nonlocal made
+        for inc in rows:
+            made += _alert_incident(conn, inc, rules, now)
+
+    _read_since(
+        engine,
+        INCIDENT_CURSOR_KEY,
+        cursor,
+        now,
+        select(INC).where(INC.c.status == "open"),
+        INC.c.opened_at,
+        alert_incidents,
+    )
+    return made
 
 
 def _alert_incident(
