@@ -32,17 +32,11 @@ def file_revision(path: Path) -> str:
 
 def export_onnx_fp32(checkpoint: Path, target: Path) -> None:
     """Trace the classifier (input_ids, attention_mask -> logits) into an fp32 ONNX graph."""
-    import torch
     from transformers import AutoModelForSequenceClassification
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint)
     model.eval()
-    dummy_ids = torch.ones((2, 16), dtype=torch.long)
-    dummy_mask = torch.ones((2, 16), dtype=torch.long)
-    with warnings.catch_warnings():
-        # The tracer warns that shape checks become constants; ids and mask always share a shape here.
-        warnings.simplefilter("ignore")
-        trace(model, dummy_ids, dummy_mask, target)
+    trace(model, target)
 
 
 def one_output(model: Any, output: str) -> Any:
@@ -63,26 +57,31 @@ def one_output(model: Any, output: str) -> Any:
     return OneOutput(model)
 
 
-def trace(model: Any, dummy_ids: Any, dummy_mask: Any, target: Path, output: str = "logits") -> None:
+def trace(model: Any, target: Path, output: str = "logits") -> None:
     """torch.onnx.export of ``model(input_ids, attention_mask).<output>``, batch and length dynamic."""
     import torch
 
+    dummy_ids = torch.ones((2, 16), dtype=torch.long)
+    dummy_mask = torch.ones((2, 16), dtype=torch.long)
     output_axes = {0: "batch", 1: "sequence"} if output == "last_hidden_state" else {0: "batch"}
-    torch.onnx.export(
-        one_output(model, output),
-        (dummy_ids, dummy_mask),
-        str(target),
-        input_names=["input_ids", "attention_mask"],
-        output_names=[output],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "sequence"},
-            "attention_mask": {0: "batch", 1: "sequence"},
-            output: output_axes,
-        },
-        opset_version=17,
-        dynamo=False,
-        do_constant_folding=True,
-    )
+    with warnings.catch_warnings():
+        # The tracer warns that shape checks become constants; ids and mask always share a shape here.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            one_output(model, output),
+            (dummy_ids, dummy_mask),
+            str(target),
+            input_names=["input_ids", "attention_mask"],
+            output_names=[output],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "sequence"},
+                "attention_mask": {0: "batch", 1: "sequence"},
+                output: output_axes,
+            },
+            opset_version=17,
+            dynamo=False,
+            do_constant_folding=True,
+        )
 
 
 def quantize_int8(source: Path, target: Path) -> None:

@@ -20,7 +20,6 @@ import os
 import shutil
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 from sentiment.embeddings import (
@@ -48,11 +47,8 @@ def export_encoder(folder: Path) -> None:
     base = base_model_dir()
     model = AutoModel.from_pretrained(base)
     model.eval()
-    dummy = torch.ones((2, 16), dtype=torch.long)
     fp32 = folder / "encoder-fp32.onnx"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings about shape checks turned into constants
-        trace(model, dummy, dummy, fp32, output="last_hidden_state")
+    trace(model, fp32, output="last_hidden_state")
     quantize_dynamic(
         str(fp32), str(folder / ONNX_FILE), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"]
     )
