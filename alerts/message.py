@@ -93,6 +93,8 @@ def headline(notice: Notice) -> str:
         return f"{sev} {notice.count} complaints from {source}".strip()
     if notice.kind == "escalation":
         return f"{sev} unclaimed past SLA: complaint on {source}".strip()
+    if lead.get("accelerating"):
+        return f"{sev} spreading fast: complaint on {source}".strip()
     return f"{sev} complaint on {source}".strip()
 
 

@@ -10,6 +10,10 @@ alerts in its OWN transaction inserts a request row, which `evaluate` routes thr
     VALUES ('request:mention:42', 'request', 42, 'pending', 0, CURRENT_TIMESTAMP, '{}', CURRENT_TIMESTAMP)
     ON CONFLICT (dedup_key) DO NOTHING
 
+A mention judged again by the score job (``mention.retriaged_at``, see `bounceback.retriage`) is read
+the same way past its own watermark; a rule that now holds and held for nothing a channel was already
+told about it (the mention became viral, accelerating, more severe) alerts that channel.
+
 Stages that only set ``mention.status='open'`` and ``flagged_at`` need nothing: `evaluate` also scans
 newly flagged mentions, from a stored watermark with an overlap for late commits. The watermark is the
 time the last complete evaluation started (not the newest ``flagged_at`` it saw): a flag that run did
@@ -39,6 +43,7 @@ from bounceback.settings import Settings, get_settings
 from bounceback.types import ActivityAction, utcnow
 
 CURSOR_KEY = "alerts.flagged_cursor"
+RETRIAGED_CURSOR_KEY = "alerts.retriaged_cursor"
 INCIDENT_CURSOR_KEY = "alerts.incident_cursor"
 OVERLAP = timedelta(minutes=15)  # re-read this far behind the watermark: late commits are not missed
 FIRST_LOOKBACK = timedelta(hours=24)  # on the first run, alert on flags of the last day only
@@ -145,14 +150,22 @@ def alert_mention(
     settings: Settings,
     now: datetime,
     actor: str = "alerts",
+    told: dict[int, list[dict[str, Any]]] | None = None,
 ) -> int:
-    """Raise the alerts ``rules`` ask for about one mention, plus one `Activity`; returns how many."""
+    """Raise the alerts ``rules`` ask for about one mention, plus one `Activity`; returns how many.
+
+    ``told`` (channel id → payloads of the alerts it already has about the mention): a rule that held
+    for one of them is no news to that channel and is passed over; such an alert (a mention that took
+    off) is grouped by its incident only, not held back behind its source's storm window.
+    """
     payload = mention_payload(row, settings.dashboard_url)
     made: list[dict[str, Any]] = []
     seen: set[int] = set()
     for rule_id, rule_name, channel_id, conditions in rules:
         if channel_id in seen or not conditions.matches(payload):
             continue  # the first matching rule (by id) speaks for its channel: one message per channel
+        if told and any(conditions.matches(earlier) for earlier in told.get(channel_id, [])):
+            continue
         seen.add(channel_id)
         subject = f"mention:{row.id}" if kind == "mention" else f"{kind}:mention:{row.id}"
         key = f"{subject}:rule:{rule_id}:channel:{channel_id}"
@@ -164,7 +177,7 @@ def alert_mention(
             kind=kind,
             mention_id=row.id,
             incident_id=row.incident_id,
-            group=group_key(row.incident_id, row.source_id),
+            group=group_key(row.incident_id, row.source_id if told is None else None),
             severity=row.severity,
             payload={**payload, "rule": rule_name},
             now=now,
@@ -240,10 +253,38 @@ def evaluate(
         counts["mentions"] += len(rows)
 
     _read_since(engine, CURSOR_KEY, cursor, now, flags, M.c.flagged_at, alert_flags)
+    counts["retriaged"] = _retriaged(engine, rules, settings, now)
+    counts["alerts"] += counts["retriaged"]
     counts["requests"], routed = _route_requests(engine, rules, settings, now)
     counts["alerts"] += routed
     counts["incidents"] = _incidents(engine, now)
     return counts
+
+
+def _retriaged(
+    engine: Engine, rules: list[tuple[int, str, int, Conditions]], settings: Settings, now: datetime
+) -> int:
+    """Alerts for flagged mentions judged again since their last alert (``retriaged_at`` past its own
+    watermark, read as flags are): a rule that holds now but held for nothing a channel was told about
+    the mention (it became viral, accelerating, more severe) alerts that channel."""
+    made = 0
+    with engine.begin() as conn:
+        cursor = _cursor(conn, RETRIAGED_CURSOR_KEY)
+    query = mention_query().where(M.c.retriaged_at.is_not(None), M.c.status.in_(ALERTABLE))
+
+    def alert_changes(conn: Connection, rows: Sequence[Any]) -> None:
+        nonlocal made
+        for row in rows:
+            told: dict[int, list[dict[str, Any]]] = {}
+            earlier = select(AL.c.channel_id, AL.c.payload).where(
+                AL.c.mention_id == row.id, AL.c.kind == "mention"
+            )
+            for channel_id, payload in conn.execute(earlier):
+                told.setdefault(channel_id, []).append(payload or {})
+            made += alert_mention(conn, row, rules, kind="mention", settings=settings, now=now, told=told)
+
+    _read_since(engine, RETRIAGED_CURSOR_KEY, cursor, now, query, M.c.retriaged_at, alert_changes)
+    return made
 
 
 def _route_requests(

@@ -158,6 +158,10 @@ class Mention(MentionPublic, table=True):
     outcome: str | None = Field(default=None, max_length=32)
     follow_up_at: datetime | None = _when()
     purged_at: datetime | None = _when()  # text and author details erased (retention or `forget`)
+    # bounceback.retriage: engagement grew on a young mention, the score job re-judges it (then clears)
+    retriage_at: datetime | None = _when(index=True)
+    # when a re-judgement last changed its spread, severity or flag (the alert rules read past it)
+    retriaged_at: datetime | None = _when(index=True)
     version: int = 1
 
 

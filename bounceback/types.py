@@ -122,6 +122,7 @@ class ActivityAction(StrEnum):
     follow_up = "follow_up"
     relabelled = "relabelled"
     alerted = "alerted"
+    retriaged = "retriaged"  # engagement grew: spread, severity or flag re-judged by the score job
     erased = "erased"
 
 

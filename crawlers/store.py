@@ -3,7 +3,8 @@
 Keyed by (source_id, external_id): a re-crawl adds no rows. A changed text, title or rating updates
 the row (version + 1; a mention scored as needing nothing goes back to ``new`` to be scored again)
 and keeps the previous text in an ``updated`` Activity; changed engagement
-updates the counts; either appends an `EngagementSnapshot` (new mentions get their first one).
+updates the counts; either appends an `EngagementSnapshot` (new mentions get their first one) and,
+in the same transaction, marks a young, already triaged mention for re-triage (:mod:`bounceback.retriage`).
 Counts a crawl did not give keep their stored value (Reddit's RSS has none, its JSON has them), so
 switching a source's format never zeroes its engagement history. A changed ``extra`` (a company
 reply appearing, a new app version) replaces the stored one and counts as an update.
@@ -28,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bounceback.identity import identity_hash
+from bounceback.retriage import mark
 from bounceback.tables import Activity, Author, EngagementSnapshot, Mention
 from bounceback.types import ActivityAction, MentionStatus, utcnow
 from crawlers.clean import AuthorRow, PreparedMention
@@ -220,6 +222,8 @@ def store_batch(
         )
     if snapshots:
         conn.execute(S.insert(), snapshots)
+        first = set(inserted.values())
+        mark(conn, [s["mention_id"] for s in snapshots if s["mention_id"] not in first], now)
     if activities:
         conn.execute(A.insert(), activities)
     return counts

@@ -336,7 +336,10 @@ def score_batch(scorer: Scorer, batch_size: int, engine: Engine | None = None) -
 def score_pending(
     scorer: Scorer, *, batch_size: int = 64, max_batches: int | None = None, engine: Engine | None = None
 ) -> dict[str, int]:
-    """Score batches until none are pending (or ``max_batches``); returns summed counts."""
+    """Score batches until none are pending (or ``max_batches``), then re-judge the mentions marked for
+    re-triage (`sentiment.retriage`); returns summed counts."""
+    from sentiment.retriage import retriage_pending  # it builds on this module's Scorer
+
     totals: dict[str, int] = {
         "taken": 0,
         "scored": 0,
@@ -354,6 +357,7 @@ def score_pending(
         batches += 1
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
+    totals |= retriage_pending(scorer, batch_size=batch_size, max_batches=max_batches, engine=engine)
     return totals
 
 

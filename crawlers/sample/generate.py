@@ -3,12 +3,16 @@
 A `SampleMention` is platform-neutral: text, author, rating, language, when it is published
 (``offset`` seconds relative to the replay server's start; positive offsets are still to come) and
 how its engagement grows. :mod:`crawlers.sample.render` turns them into each platform's wire format.
+Engagement grows as it does on real platforms: most posts gather what they will in their first hours
+and then go flat; a few per platform (``FAST_SHARE``, drawn from their own random stream, so the rest
+of the sample does not move) spread fast along an S curve, accelerating up to their ``peak_hours``.
 Ids are derived from each mention's rank within its platform (oldest first), so they are stable
 across server restarts with the same seed and size, and grow with time as real ids do.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +49,9 @@ PRODUCTS = ("house-blend", "travel-mug", "gift-card")
 FEEDS = ("alerts", "news")
 DAY = 86_400.0
 CROSS_PLATFORM_HANDLE = "mkowalski"
+SETTLE_HOURS = 3.0  # an ordinary post's engagement rate falls by e every SETTLE_HOURS
+FAST_SHARE = 0.1  # of each social platform's posts: the ones that spread fast (one in ten)
+FAST_PLATFORMS = ("reddit", "hackernews", "mastodon", "bluesky")
 
 
 @dataclass(frozen=True)
@@ -71,17 +78,29 @@ class SampleMention:
     likes: int = 0
     replies: int = 0
     reposts: int = 0
-    growth: float = 0.5  # likes per hour
+    growth: float = 0.5  # likes per hour at first (a fast grower: likes gained in all)
     extra: dict[str, Any] = field(default_factory=dict)
     rank: int = 0  # position within its platform, oldest first (set by build_sample)
+    peak_hours: float | None = None  # a fast grower: when its spread is fastest
 
     def engagement(self, hours: float) -> dict[str, int]:
-        """Counts after ``hours`` since publication (grows linearly with ``growth``)."""
+        """Counts ``hours`` after publication (none at first): the ordinary part (``likes`` …, plus
+        ``growth`` per hour at first) settles with the age; a fast grower adds ``growth`` along an S
+        curve."""
         hours = max(hours, 0.0)
+        settled = 1 - math.exp(-hours / SETTLE_HOURS)
+        spread = 0.0
+        if self.peak_hours is None:
+            spread = self.growth * SETTLE_HOURS * settled
+        else:
+            width = self.peak_hours / 4
+            start = 1 / (1 + math.exp(self.peak_hours / width))
+            now = 1 / (1 + math.exp(-(hours - self.peak_hours) / width))
+            spread = self.growth * (now - start) / (1 - start)
         return {
-            "likes": self.likes + int(self.growth * hours),
-            "replies": self.replies + int(self.growth * hours * 0.25),
-            "reposts": self.reposts + int(self.growth * hours * 0.4),
+            "likes": int(self.likes * settled + spread),
+            "replies": int(self.replies * settled + spread * 0.25),
+            "reposts": int(self.reposts * settled + spread * 0.4),
         }
 
 
@@ -204,8 +223,9 @@ def _specials(rng: random.Random, size: int, future_window: float) -> list[Sampl
         "Northwind Coffee sold my son a 'nut-free' cardamom bun that contained almonds. "
         "We spent the night in the ER. Safety issue, please share."
     )
-    viral.growth, viral.likes, viral.reposts = 900.0, 40, 25
+    viral.growth, viral.likes, viral.reposts, viral.peak_hours = 9000.0, 40, 25, 1.5
     out.append(viral)
+    out.append(_spreading(random.Random(f"spreading-{size}")))  # noqa: S311
     for i, (title, text) in enumerate(HOSTILE):
         platform = ("reddit", "mastodon", "appstore", "feed")[i]
         m = _mention(rng, platform, "complaint", -600.0 - 300 * i)
@@ -214,6 +234,30 @@ def _specials(rng: random.Random, size: int, future_window: float) -> list[Sampl
     for platform in ("hackernews", "reddit", "feed"):
         out.append(_mention(rng, platform, "offtopic", -rng.uniform(3600, 3 * DAY)))
     return out
+
+
+def _spreading(rng: random.Random) -> SampleMention:
+    """The complaint the demo watches go viral: posted half a minute of sample time after the start,
+    flagged by its words as an ordinary complaint, then spreading fast (its own random stream)."""
+    m = _mention(rng, "mastodon", "complaint", 30.0)
+    m.author, m.language, m.rating = SampleAuthor("dana_reyes", "Dana Reyes", 1_900), "en", None
+    m.title = ""
+    m.text = (
+        "Northwind Coffee, I waited 40 minutes at the Pike Street store, got the wrong drink and the staff "
+        "just shrugged. Awful service, so disappointed. #northwindcoffee"
+    )
+    m.likes, m.replies, m.reposts, m.growth, m.peak_hours = 1, 0, 0, 4000.0, 0.4
+    return m
+
+
+def _fast_growers(sample: Sample) -> None:
+    """Mark ``FAST_SHARE`` of each social platform's posts as fast growers, from their own stream."""
+    rng = random.Random(f"fast-{sample.seed}-{sample.size}")  # noqa: S311
+    for platform in FAST_PLATFORMS:
+        ordinary = [m for m in sample.by_platform[platform] if m.peak_hours is None]
+        for m in rng.sample(ordinary, min(len(ordinary), max(1, round(FAST_SHARE * len(ordinary))))):
+            m.peak_hours = rng.uniform(0.4, 1.5)
+            m.growth = rng.choice((300.0, 800.0, 2000.0, 5000.0))
 
 
 def build_sample(
@@ -242,4 +286,6 @@ def build_sample(
         items.sort(key=lambda m: m.offset)
         for rank, m in enumerate(items):
             m.rank = rank
-    return Sample(seed=seed, size=size, by_platform=by_platform)
+    sample = Sample(seed=seed, size=size, by_platform=by_platform)
+    _fast_growers(sample)
+    return sample

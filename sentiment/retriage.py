@@ -1,0 +1,245 @@
+"""Re-triage: mentions marked by the crawl stage (engagement grew while young, `bounceback.retriage`)
+are judged again in each scoring pass, without running the sentiment model again.
+
+The mention's latest `Score` gives the label and probabilities (a star rating alone stands in for one,
+as in first scoring); the `Scorer`'s own triage, the one first scoring uses, gives the new viral score,
+acceleration, severity, priority and flag. Batches: on PostgreSQL one transaction takes marked rows
+with ``FOR UPDATE SKIP LOCKED``; on SQLite the batch is read, judged, then written with
+``UPDATE ... WHERE retriage_at = <the mark read> AND status = <the status read>``: a mark a crawl
+renewed meanwhile, or a mention an agent changed, is left for the next pass.
+
+What changes: a ``scored`` mention that is now flagged goes on the queue (``flagged_at`` set, as any
+flag); one on the queue keeps its status and claim and gets its new severity, priority and reasons
+(engagement never takes it off the queue); resolved and dismissed ones keep everything but the
+spread figures. A change that matters (viral score by ``VIRAL_STEP`` or more, acceleration, severity,
+the flag) is logged as a ``retriaged`` activity and stamps ``retriaged_at``, which the alert
+evaluation reads. The mark is cleared either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.engine import Connection
+
+from bounceback.db import get_engine, is_postgres
+from bounceback.lifecycle import log_activity
+from bounceback.tables import Score
+from bounceback.types import CLOSED, ON_QUEUE, ActivityAction, MentionStatus
+from sentiment.base import Prediction
+from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
+from sentiment.scoring import ACTOR, Outcome, Scorer
+from sentiment.textprep import prepare
+from sentiment.virality import virality
+
+log = logging.getLogger(__name__)
+SC = Score.__table__  # type: ignore[attr-defined]
+VIRAL_STEP = 0.1  # a smaller move of the viral score is not worth a line in the activity log
+COLUMNS = (
+    *MENTION_COLUMNS,
+    M.c.retriage_at,
+    M.c.severity,
+    M.c.viral_score,
+    M.c.accelerating,
+    M.c.language,
+)
+QUEUED = {s.value for s in ON_QUEUE}
+FINAL = {s.value for s in CLOSED}
+
+
+@dataclass
+class Rejudged:
+    """One marked mention judged again: the outcome, what is written, and what changed."""
+
+    row: Any
+    out: Outcome
+    values: dict[str, Any] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)
+    flagged_now: bool = False
+
+
+def take_marked(conn: Connection, batch_size: int, *, lock: bool) -> list[Any]:
+    """The oldest marks first; on PostgreSQL locked, skipping rows another scorer holds."""
+    query = (
+        select(*COLUMNS)
+        .where(M.c.retriage_at.is_not(None))
+        .order_by(M.c.retriage_at, M.c.id)
+        .limit(batch_size)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True, of=M)
+    return list(conn.execute(query).all())
+
+
+def latest_scores(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
+    """mention id → its newest `Score` row."""
+    latest: dict[int, Any] = {}
+    rows = conn.execute(
+        select(SC).where(SC.c.mention_id.in_(list(ids))).order_by(SC.c.mention_id, SC.c.created_at, SC.c.id)
+    )
+    for row in rows:
+        latest[row.mention_id] = row
+    return latest
+
+
+def _outcome(row: Any, score: Any | None) -> tuple[Outcome, bool]:
+    """The outcome first scoring would start triage from, and whether there is anything to judge by."""
+    out = Outcome(row.id, row.status, language=row.language)
+    try:
+        prepared = prepare(row.title, row.text)
+    except Exception as exc:  # unreadable now: only the spread figures are refreshed
+        log.warning("mention %s cannot be prepared for re-triage: %s", row.id, exc)
+        return out, False
+    out.reasons.extend(prepared.notes)
+    if prepared.text is not None and score is not None:
+        out.text = prepared.text
+        out.prediction = Prediction(score.label, score.confidence, dict(score.probabilities or {}))
+        out.model, out.revision = score.model, score.revision
+        out.language = score.language or row.language
+        return out, True
+    if prepared.text is None and row.rating is not None:
+        out.rating_only = True
+        out.reasons.append("no text: judged by the star rating alone")
+        return out, True
+    return out, False  # e.g. a language no model reads: a person was asked to read it already
+
+
+def rejudge(scorer: Scorer, rows: Sequence[Any], ctx: BatchContext, scores: dict[int, Any]) -> list[Rejudged]:
+    """Judge every marked row again with ``scorer``'s triage; the model is not run."""
+    now = scorer.clock()
+    judged: list[Rejudged] = []
+    for row in rows:
+        out, has_verdict = _outcome(row, scores.get(row.id))
+        if has_verdict:
+            scorer._triage(row, out, ctx, now)
+        else:
+            out.reach = ctx.reach(row)
+            spread = virality(
+                ctx.snapshots.get(row.id, []), row.published_at, out.reach, ctx.usual.get(row.source_id, 5.0)
+            )
+            out.viral_score, out.accelerating = spread.score, spread.accelerating
+        judged.append(_values(row, out, now))
+    return judged
+
+
+def _values(row: Any, out: Outcome, now: datetime) -> Rejudged:
+    """What to write for one re-judged mention, and the changes worth telling."""
+    item = Rejudged(row, out)
+    values = item.values
+    values |= {"viral_score": out.viral_score, "accelerating": out.accelerating, "reach": out.reach}
+    verdict = out.verdict
+    severity = row.severity
+    if verdict is not None and row.status not in FINAL and (verdict.flagged or row.status not in QUEUED):
+        severity = verdict.severity
+        values |= {
+            "severity": severity,
+            "priority": verdict.priority,
+            "flag_reasons": out.reasons,
+            "match_reason": out.match_reason,
+        }
+        if verdict.flagged and row.status == MentionStatus.scored.value:
+            item.flagged_now = True
+            values |= {"status": out.status, "flagged_at": now, "version": M.c.version + 1}
+            if out.related_mention_id is not None:
+                values["related_mention_id"] = out.related_mention_id
+    spread = []
+    if abs(out.viral_score - (row.viral_score or 0.0)) >= VIRAL_STEP:
+        spread.append(f"viral score {row.viral_score or 0.0:.2f} → {out.viral_score:.2f}")
+    if out.accelerating != bool(row.accelerating):
+        spread.append("accelerating" if out.accelerating else "no longer accelerating")
+    if spread:
+        item.changes.append(", ".join(spread))
+    if severity != row.severity and row.severity is not None:
+        item.changes.append(f"severity {row.severity} → {severity}")
+    if item.flagged_now:
+        item.changes.append("flagged: " + "; ".join(verdict.reasons if verdict else [])[:500])
+    return item
+
+
+def write(conn: Connection, judged: Sequence[Rejudged], now: datetime) -> dict[str, int]:
+    """Store the re-judged rows whose mark and status are as read; clear their marks; log the changes."""
+    counts = {"retriaged": 0, "retriage_changed": 0, "retriage_flagged": 0, "retriage_skipped": 0}
+    for item in judged:
+        row, values = item.row, dict(item.values)
+        values["retriage_at"] = None
+        if item.changes:
+            values["retriaged_at"] = now
+        stmt = (
+            update(M)
+            .where(M.c.id == row.id, M.c.retriage_at == row.retriage_at, M.c.status == row.status)
+            .values(**values)
+        )
+        if conn.execute(stmt).rowcount != 1:
+            counts["retriage_skipped"] += 1
+            continue
+        counts["retriaged"] += 1
+        if not item.changes:
+            continue
+        counts["retriage_changed"] += 1
+        details = {
+            "viral_score": [row.viral_score, item.out.viral_score],
+            "accelerating": [bool(row.accelerating), item.out.accelerating],
+            "severity": [row.severity, values.get("severity", row.severity)],
+            "status": [row.status, values.get("status", row.status)],
+        }
+        note = "; ".join(item.changes)[:2000]
+        log_activity(conn, ActivityAction.retriaged, ACTOR, mention_id=row.id, note=note, details=details)
+        if item.flagged_now:
+            counts["retriage_flagged"] += 1
+            log_activity(
+                conn,
+                ActivityAction.flagged,
+                ACTOR,
+                mention_id=row.id,
+                note="; ".join(item.out.reasons)[:2000],
+                details={"severity": values.get("severity"), "retriage": True},
+            )
+    return counts
+
+
+def retriage_batch(scorer: Scorer, batch_size: int, engine: Engine | None = None) -> dict[str, int] | None:
+    """Re-judge one batch of marked mentions; None when none is marked."""
+    engine = engine or get_engine()
+    if is_postgres(engine):
+        with engine.begin() as conn:
+            rows = take_marked(conn, batch_size, lock=True)
+            if not rows:
+                return None
+            ids = [r.id for r in rows]
+            judged = rejudge(scorer, rows, load_context(conn, rows, scorer.clock()), latest_scores(conn, ids))
+            return write(conn, judged, scorer.clock())
+    with engine.execution_options(readonly=True).begin() as conn:
+        rows = take_marked(conn, batch_size, lock=False)
+        if not rows:
+            return None
+        ctx = load_context(conn, rows, scorer.clock())
+        scores = latest_scores(conn, [r.id for r in rows])
+    judged = rejudge(scorer, rows, ctx, scores)
+    with engine.begin() as conn:
+        return write(conn, judged, scorer.clock())
+
+
+def retriage_pending(
+    scorer: Scorer, *, batch_size: int = 64, max_batches: int | None = None, engine: Engine | None = None
+) -> dict[str, int]:
+    """Re-judge batches until no mark is left (or ``max_batches``); returns summed counts.
+
+    A batch whose every row was skipped (marks renewed meanwhile) ends the pass: the next one retries.
+    """
+    totals = {"retriaged": 0, "retriage_changed": 0, "retriage_flagged": 0, "retriage_skipped": 0}
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        counts = retriage_batch(scorer, batch_size, engine)
+        if counts is None:
+            break
+        batches += 1
+        for key, value in counts.items():
+            totals[key] += value
+        if counts["retriaged"] == 0:
+            break
+    return totals
