@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     model_path: str = ""
     multilingual_model: str = ""
     hf_label_map: dict[str, str] = Field(default_factory=dict)
+    # share of complaints to catch: a model with a flag policy flags at the P(negative) its curve gives
+    flag_recall_target: float = Field(default=0.9, gt=0.0, le=1.0)
+    # P(negative) at or above which a model without a flag policy (huggingface, vader, older builtin) flags
     negative_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     score_batch_size: int = Field(default=64, ge=1)
 

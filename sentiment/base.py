@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from sentiment.flag_policy import FlagPolicy
 from sentiment.labels import LABELS
 
 
@@ -27,7 +28,12 @@ class Prediction:
 
 @runtime_checkable
 class Classifier(Protocol):
-    """A sentiment model: ``name`` and ``revision`` are stored with every score it gives."""
+    """A sentiment model: ``name`` and ``revision`` are stored with every score it gives.
+
+    Optional attribute ``flag_policy: FlagPolicy | None``: the P(negative) threshold chosen for a recall
+    target, carried by a model trained with one (builtin). Read it with `flag_policy_of`; a backend
+    without it flags at ``BOUNCEBACK_NEGATIVE_THRESHOLD``.
+    """
 
     name: str
     revision: str
@@ -35,6 +41,12 @@ class Classifier(Protocol):
     def classify(self, texts: Sequence[str]) -> list[Prediction]:
         """One prediction per text, in order."""
         ...
+
+
+def flag_policy_of(classifier: Classifier) -> FlagPolicy | None:
+    """The classifier's flag policy; None when it has none (or predates the attribute)."""
+    policy = getattr(classifier, "flag_policy", None)
+    return policy if isinstance(policy, FlagPolicy) else None
 
 
 class ModelUnavailable(Exception):

@@ -1,7 +1,9 @@
 """`python -m sentiment.evaluate FILE.jsonl [--model NAME]`: the chosen model and VADER on the same rows.
 
 Prints accuracy, macro-F1 and negative-class precision/recall/F1 for both, so a model is always
-read against the lexicon baseline.
+read against the lexicon baseline; then, for each, the flag policy's P(negative) threshold (re-derived
+for ``BOUNCEBACK_FLAG_RECALL_TARGET``; ``BOUNCEBACK_NEGATIVE_THRESHOLD`` for a model without one) and the
+recall and precision of flagging at it on this file.
 """
 
 from __future__ import annotations
@@ -13,10 +15,46 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sentiment.base import Classifier
+from bounceback.settings import get_settings
+from sentiment.base import Classifier, flag_policy_of
 from sentiment.corpus import read_jsonl
+from sentiment.flag_policy import effective_threshold
 from sentiment.metrics import Report, score
 from sentiment.registry import BACKENDS, build
+from sentiment.triage import p_negative
+
+DEFAULT_RECALL_TARGET = 0.9
+DEFAULT_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class FlagCheck:
+    """Flagging at ``threshold`` on the file: the complaints caught (recall), the flags that were
+    complaints (precision), the share of rows flagged. ``recall_target`` None: no flag policy."""
+
+    threshold: float
+    recall_target: float | None
+    recall: float
+    precision: float
+    flagged_share: float
+
+
+def flag_check(
+    is_negative: Sequence[bool], p_neg: Sequence[float], threshold: float, recall_target: float | None
+) -> FlagCheck | None:
+    """Recall and precision of ``P(negative) >= threshold``; None when the file has no complaint."""
+    complaints = sum(is_negative)
+    if not complaints:
+        return None
+    flagged = [p >= threshold for p in p_neg]
+    caught = sum(f and n for f, n in zip(flagged, is_negative, strict=True))
+    return FlagCheck(
+        threshold=threshold,
+        recall_target=recall_target,
+        recall=caught / complaints,
+        precision=caught / sum(flagged) if any(flagged) else 1.0,
+        flagged_share=sum(flagged) / len(flagged),
+    )
 
 
 @dataclass(frozen=True)
@@ -27,16 +65,47 @@ class Evaluation:
     revision: str
     seconds: float
     report: Report
+    flag: FlagCheck | None = None
 
 
-def evaluate(classifier: Classifier, path: Path, limit: int | None = None) -> Evaluation:
-    """Classify every row of ``path`` and score the labels."""
+def evaluate(
+    classifier: Classifier,
+    path: Path,
+    limit: int | None = None,
+    *,
+    recall_target: float = DEFAULT_RECALL_TARGET,
+    fallback_threshold: float = DEFAULT_THRESHOLD,
+) -> Evaluation:
+    """Classify every row of ``path``, score the labels and the flag threshold triage would use."""
     rows = read_jsonl(path, limit)
     started = time.monotonic()
     predictions = classifier.classify([r.text for r in rows])
     seconds = time.monotonic() - started
     report = score([r.label for r in rows], [p.label for p in predictions])
-    return Evaluation(classifier.name, classifier.revision, seconds, report)
+    policy = flag_policy_of(classifier)
+    threshold = effective_threshold(policy, recall_target, fallback_threshold)
+    flag = flag_check(
+        [r.label == "negative" for r in rows],
+        [p_negative(p) or 0.0 for p in predictions],
+        threshold,
+        recall_target if policy is not None else None,
+    )
+    return Evaluation(classifier.name, classifier.revision, seconds, report, flag)
+
+
+def format_flag(ev: Evaluation) -> str:
+    """One line: the flag threshold, what it was set for, and its recall and precision on the file."""
+    if ev.flag is None:
+        return f"{ev.model}: flag policy: no complaint (negative row) in this file to measure it on"
+    f = ev.flag
+    if f.recall_target is not None:
+        basis = f"flag policy: P(negative) ≥ {f.threshold:.2f} ({f.recall_target * 100:g} % target)"
+    else:
+        basis = f"no flag policy: P(negative) ≥ {f.threshold:.2f} (BOUNCEBACK_NEGATIVE_THRESHOLD)"
+    return (
+        f"{ev.model}: {basis} → recall {f.recall:.2f}, precision {f.precision:.2f} on this file "
+        f"({f.flagged_share:.0%} of rows flagged)"
+    )
 
 
 def format_table(evaluations: Sequence[Evaluation]) -> str:
@@ -61,12 +130,29 @@ def run(
     model_path: str = "",
     limit: int | None = None,
     label_map: dict[str, str] | None = None,
+    *,
+    recall_target: float = DEFAULT_RECALL_TARGET,
+    fallback_threshold: float = DEFAULT_THRESHOLD,
 ) -> list[Evaluation]:
     """Evaluate ``model`` and VADER (once if the model is VADER) on ``path``."""
     names = [model] if model == "vader" else [model, "vader"]
     return [
-        evaluate(build(name, model_path if name == model else "", label_map), path, limit) for name in names
+        evaluate(
+            build(name, model_path if name == model else "", label_map),
+            path,
+            limit,
+            recall_target=recall_target,
+            fallback_threshold=fallback_threshold,
+        )
+        for name in names
     ]
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,12 +164,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--label-map", default="{}", help='JSON, e.g. {"LABEL_0": "negative"}')
     parser.add_argument("--limit", type=int, help="only the first N rows")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--recall-target", type=_fraction, help="default: BOUNCEBACK_FLAG_RECALL_TARGET (0.9)"
+    )
+    parser.add_argument(
+        "--threshold", type=_fraction, help="without a flag policy; default: BOUNCEBACK_NEGATIVE_THRESHOLD"
+    )
     args = parser.parse_args(argv)
-    evaluations = run(args.file, args.model, args.model_path, args.limit, json.loads(args.label_map))
+    settings = get_settings()
+    evaluations = run(
+        args.file,
+        args.model,
+        args.model_path,
+        args.limit,
+        json.loads(args.label_map),
+        recall_target=args.recall_target or settings.flag_recall_target,
+        fallback_threshold=args.threshold or settings.negative_threshold,
+    )
     if args.json:
         print(json.dumps([asdict(ev) for ev in evaluations], indent=2))
     else:
         print(format_table(evaluations))
+        print("\n".join(format_flag(ev) for ev in evaluations))
     return 0
 
 

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from sentiment.base import ModelUnavailable, Prediction
+from sentiment.flag_policy import FlagPolicy
 from sentiment.labels import LABELS
 
 
 class HuggingFaceClassifier:
     """A transformers text-classification pipeline, labels mapped onto the three of bounceback."""
+
+    flag_policy: FlagPolicy | None = None  # no curve travels with an outside model: the fallback applies
 
     def __init__(
         self,

@@ -20,9 +20,10 @@ from bounceback.db import get_engine, is_postgres
 from bounceback.lifecycle import log_activity
 from bounceback.tables import Score
 from bounceback.types import ActivityAction, MentionStatus, utcnow
-from sentiment.base import Classifier, Prediction
+from sentiment.base import Classifier, Prediction, flag_policy_of
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.embeddings import EmbedderUnavailable
+from sentiment.flag_policy import effective_threshold
 from sentiment.incidents import Complaint, Embedder, assign
 from sentiment.language import detect, is_english
 from sentiment.textprep import EMPTY_TEXT, prepare
@@ -55,14 +56,20 @@ class Outcome:
     parked_reason: str | None = None
     related_mention_id: int | None = None
     rating_only: bool = False
+    unsupported_language: bool = False  # no configured model reads it: a person should
 
 
 @dataclass
 class Scorer:
-    """Scores batches with ``classifier`` (and ``multilingual`` for other languages, when configured)."""
+    """Scores batches with ``classifier`` (and ``multilingual`` for other languages, when configured).
+
+    A classifier with a flag policy flags at the P(negative) its curve gives for ``recall_target``;
+    one without (or a stored score of another model) at ``threshold``.
+    """
 
     classifier: Classifier
     threshold: float = 0.6
+    recall_target: float = 0.9
     multilingual: Classifier | None = None
     embedder: Embedder | None = None
     clock: Callable[[], datetime] = utcnow
@@ -97,16 +104,25 @@ class Scorer:
         if self.multilingual is not None:
             self._classify(self.multilingual, other, outcomes)
         else:
-            for i in other:
-                outcomes[i].status = MentionStatus.open.value
-                outcomes[i].reasons.append(
-                    f"language not supported ({outcomes[i].language}): a person should read it"
-                )
+            for i in other:  # triaged by rating, severity words and watch match, flagged for a person
+                outcomes[i].unsupported_language = True
         now = self.clock()
         for i, row in enumerate(rows):
-            if outcomes[i].prediction is not None or outcomes[i].rating_only:
-                self._triage(row, outcomes[i], ctx, now)
+            out = outcomes[i]
+            if out.prediction is not None or out.rating_only or out.unsupported_language:
+                self._triage(row, out, ctx, now)
         return outcomes
+
+    def flag_threshold(self, model: str, revision: str) -> tuple[float, float | None]:
+        """The P(negative) threshold for a prediction of ``model``@``revision``, and the recall target it
+        was set for (None: the plain ``threshold``, for a model without a flag policy)."""
+        for classifier in (self.classifier, self.multilingual):
+            if classifier is None or (classifier.name, classifier.revision) != (model, revision):
+                continue
+            policy = flag_policy_of(classifier)
+            if policy is not None:
+                return effective_threshold(policy, self.recall_target, self.threshold), self.recall_target
+        return self.threshold, None
 
     def _classify(self, classifier: Classifier, indices: list[int], outcomes: list[Outcome]) -> None:
         if not indices:
@@ -142,11 +158,15 @@ class Scorer:
         relevant = ctx.relevance(row, out.text)
         out.match_reason = relevant.reason if relevant else None
         earlier = ctx.resolved_before.get(row.author_id) if row.author_id is not None else None
+        threshold, recall_target = self.flag_threshold(out.model, out.revision)
         verdict = triage(
             out.text,
             out.prediction,
             rating=row.rating,
-            threshold=self.threshold,
+            threshold=threshold,
+            recall_target=recall_target,
+            language=out.language,
+            unsupported_language=out.unsupported_language,
             model=out.model,
             viral_score=spread.score,
             accelerating=spread.accelerating,

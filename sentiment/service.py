@@ -25,6 +25,7 @@ def build_scorer(settings: Settings, *, incidents: bool = True, classifier: str 
         settings.multilingual_model,
         tuple(sorted(settings.hf_label_map.items())),
         settings.negative_threshold,
+        settings.flag_recall_target,
         incidents,
     )
     with _lock:
@@ -42,10 +43,20 @@ def build_scorer(settings: Settings, *, incidents: bool = True, classifier: str 
             _cache[key] = Scorer(
                 load_classifier(chosen),
                 threshold=settings.negative_threshold,
+                recall_target=settings.flag_recall_target,
                 multilingual=load_multilingual(settings),
                 embedder=embedder,
             )
-            log.info("scoring with %s@%s", _cache[key].classifier.name, _cache[key].classifier.revision)
+            model = _cache[key].classifier
+            threshold, target = _cache[key].flag_threshold(model.name, model.revision)
+            basis = f"its flag policy, for {target:.0%} recall" if target else "BOUNCEBACK_NEGATIVE_THRESHOLD"
+            log.info(
+                "scoring with %s@%s: flags at P(negative) >= %.2f (%s)",
+                model.name,
+                model.revision,
+                threshold,
+                basis,
+            )
         return _cache[key]
 
 

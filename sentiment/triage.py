@@ -15,12 +15,12 @@ come first, and an item that has waited longer climbs a little.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bounceback.terms import term_pattern
+from sentiment import severity_words
 from sentiment.base import Prediction
 
 SEVERITY_POINTS = {"critical": 150.0, "high": 100.0, "medium": 50.0, "low": 0.0}
@@ -28,99 +28,8 @@ RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 RATING_FLAG_AT = 3.0  # stars out of 5
 VIRAL_HIGH = 0.7
 REACH_HIGH = 10_000
-
-
-def _words(*patterns: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
-
-
-CRITICAL: dict[str, re.Pattern[str]] = {
-    "safety": _words(
-        r"fire\b",
-        r"caught fire",
-        r"burn(?:t|ed|s)?\b",
-        r"melt(?:ed|ing)",
-        r"explod",
-        r"injur",
-        r"hospital",
-        r"food poisoning",
-        r"unsafe",
-        r"hazard",
-        r"choking",
-        r"allergic reaction",
-        r"electric shock",
-        r"glass in",
-        r"smoke came",
-    ),
-    "legal threat": _words(
-        r"lawyer",
-        r"attorney",
-        r"lawsuit",
-        r"sue\b",
-        r"suing",
-        r"legal action",
-        r"small claims",
-        r"court\b",
-        r"solicitor",
-        r"trading standards",
-        r"ombudsman",
-    ),
-    "data leak": _words(
-        r"data (?:leak|breach)",
-        r"leak(?:ed)? my",
-        r"hacked",
-        r"gdpr",
-        r"privacy breach",
-        r"someone else'?s (?:data|invoice|order|account|name|address)",
-        r"exposed my",
-        r"my personal (?:data|details|information)",
-    ),
-    "discrimination": _words(
-        r"discriminat",
-        r"racis",
-        r"sexis",
-        r"homophob",
-        r"transphob",
-        r"ableis",
-        r"because of my (?:race|accent|skin|religion|disability|gender)",
-    ),
-    "going to the press": _words(
-        r"(?:going|go) to the (?:press|media|news)",
-        r"journalist",
-        r"reporter",
-        r"contact(?:ing)? the (?:press|media|news)",
-        r"watchdog",
-        r"go viral",
-    ),
-}
-HIGH: dict[str, re.Pattern[str]] = {
-    "cancellation": _words(
-        r"cancel",
-        r"close my account",
-        r"delete my account",
-        r"switching to",
-        r"switch(?:ed|ing)? (?:provider|bank|to)",
-        r"taking my business",
-    ),
-    "refund or money": _words(
-        r"refund",
-        r"chargeback",
-        r"charged (?:me )?twice",
-        r"double charged",
-        r"money back",
-        r"overcharg",
-        r"scam",
-        r"fraud",
-        r"debt collector",
-    ),
-    "never again": _words(
-        r"never again",
-        r"never (?:ordering|buying|using|flying|shopping|coming)",
-        r"last time i",
-        r"done with",
-        r"worst (?:company|service|experience)",
-    ),
-}
+WORDS_FLAG = ("critical", "high")  # severities whose words flag a mention whatever the model says
+BY_WORDS = " — flagged by its words, whatever the model says"
 
 
 @dataclass(frozen=True)
@@ -141,42 +50,63 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
 
 
+def p_negative(prediction: Prediction | None) -> float | None:
+    """The prediction's P(negative); one without probabilities counts its confidence if it says negative."""
+    if prediction is None:
+        return None
+    if "negative" in prediction.probabilities:
+        return float(prediction.probabilities["negative"])
+    return prediction.confidence if prediction.label == "negative" else 0.0
+
+
 def negative_reasons(
-    prediction: Prediction | None, rating: float | None, threshold: float, model: str = "model"
+    prediction: Prediction | None,
+    rating: float | None,
+    threshold: float,
+    model: str = "model",
+    recall_target: float | None = None,
 ) -> list[str]:
-    """Why the mention counts as negative: confident negative label, or a star rating ≤ 3 (of 5)."""
+    """Why the mention counts as a complaint: P(negative) ≥ ``threshold``, or a star rating ≤ 3 (of 5).
+
+    ``recall_target`` names the share of complaints the threshold was set to catch (a model's flag
+    policy); None when the threshold is the plain setting.
+    """
     reasons = []
-    if prediction is not None and prediction.label == "negative" and prediction.confidence >= threshold:
-        reasons.append(f"negative ({model}, confidence {prediction.confidence:.2f} ≥ {threshold:.2f})")
+    p = p_negative(prediction)
+    if p is not None and p >= threshold:
+        basis = f", set for {recall_target * 100:g} % recall" if recall_target is not None else ""
+        reasons.append(f"negative ({model}, P(negative) {p:.2f} ≥ {threshold:.2f}{basis})")
     if rating is not None and rating <= RATING_FLAG_AT:
         reasons.append(f"rating {rating:g} of 5 (≤ {RATING_FLAG_AT:g} counts as a complaint)")
     return reasons
 
 
-def severity_terms(text: str) -> tuple[str, list[str]]:
-    """The severity the words alone give (critical, high or medium) and the reasons naming them."""
-    for level, table in (("critical", CRITICAL), ("high", HIGH)):
-        found = []
-        for topic, pattern in table.items():
-            match = pattern.search(text)
-            if match:
-                found.append(f"{level}: {topic} ({match.group(0).strip()!r})")
-        if found:
-            return level, found
-    return "medium", []
+def severity_terms(text: str, language: str | None = None) -> tuple[str, list[str]]:
+    """The severity the words alone give (critical, high or medium) and the reasons naming them.
+
+    English words always count, ``language``'s own (de, fr, es, pt, it, nl) when the text is in it.
+    """
+    return severity_words.find(text, language)
 
 
-def assess_severity(
-    text: str, *, second_failure: bool, viral_score: float, reach: int | None
-) -> tuple[str, list[str]]:
-    """Severity of a flagged mention from its words, a second failure and its reach."""
-    level, reasons = severity_terms(text)
+def _escalate(
+    level: str, reasons: list[str], *, second_failure: bool, viral_score: float, reach: int | None
+) -> str:
     if second_failure and RANK[level] < RANK["high"]:
         level = "high"
         reasons.append("high: second failure for this customer")
     if level == "medium" and (viral_score >= VIRAL_HIGH or (reach or 0) >= REACH_HIGH):
         level = "high"
         reasons.append(f"high: reach {reach or 0:,} / viral score {viral_score:.2f}")
+    return level
+
+
+def assess_severity(
+    text: str, *, second_failure: bool, viral_score: float, reach: int | None, language: str | None = None
+) -> tuple[str, list[str]]:
+    """Severity of a flagged mention from its words, a second failure and its reach."""
+    level, reasons = severity_terms(text, language)
+    level = _escalate(level, reasons, second_failure=second_failure, viral_score=viral_score, reach=reach)
     return level, reasons
 
 
@@ -222,21 +152,41 @@ def triage(
     now: datetime,
     second_failure_of: int | None = None,
     relevant: Relevance | None = None,
+    recall_target: float | None = None,
+    language: str | None = None,
+    unsupported_language: bool = False,
 ) -> Verdict:
-    """Combine the signals into flagged or not, a severity, a priority and the reasons for each."""
+    """Combine the signals into flagged or not, a severity, a priority and the reasons for each.
+
+    A mention is flagged by any of: P(negative) ≥ ``threshold``; a star rating ≤ 3; critical or high
+    severity words (whatever the model says); a language no configured model reads
+    (``unsupported_language``: a person reads it, its severity from its words and rating).
+    """
     if relevant is not None and not relevant.relevant:
         return Verdict(False, "low", priority("low", 0.0, reach, published_at, now), [relevant.reason])
-    reasons = negative_reasons(prediction, rating, threshold, model)
-    if not reasons:
+    reasons = negative_reasons(prediction, rating, threshold, model, recall_target)
+    if unsupported_language:
+        reasons.append(f"language not supported ({language}): a person should read it")
+    level, severity_reasons = severity_terms(text, language)
+    if not reasons and level not in WORDS_FLAG:
         return Verdict(False, "low", priority("low", viral_score, reach, published_at, now), [])
+    if not reasons:  # the words alone flag it
+        reasons.append(severity_reasons.pop(0) + BY_WORDS)
     if second_failure_of is not None:
         reasons.append(f"second failure: mention {second_failure_of} from this author was resolved before")
     if accelerating:
         reasons.append(f"accelerating (viral score {viral_score:.2f})")
     elif viral_score >= VIRAL_HIGH:
         reasons.append(f"spreading fast (viral score {viral_score:.2f})")
-    level, severity_reasons = assess_severity(
-        text, second_failure=second_failure_of is not None, viral_score=viral_score, reach=reach
+    if unsupported_language and level == "medium" and rating is not None and rating > RATING_FLAG_AT:
+        level = "low"  # unread, but its stars say it is no complaint
+        severity_reasons.append(f"low: rating {rating:g} of 5 and no severity words")
+    level = _escalate(
+        level,
+        severity_reasons,
+        second_failure=second_failure_of is not None,
+        viral_score=viral_score,
+        reach=reach,
     )
     reasons.extend(severity_reasons)
     return Verdict(True, level, priority(level, viral_score, reach, published_at, now), reasons)

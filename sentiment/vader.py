@@ -9,6 +9,7 @@ from importlib.metadata import version
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from sentiment.base import Prediction
+from sentiment.flag_policy import FlagPolicy
 
 THRESHOLD = 0.05  # VADER's documented compound cut-off
 
@@ -17,6 +18,7 @@ class VaderClassifier:
     """Label by VADER's compound score (±0.05); confidence grows with |compound|."""
 
     name = "vader"
+    flag_policy: FlagPolicy | None = None  # a lexicon has no curve: BOUNCEBACK_NEGATIVE_THRESHOLD applies
 
     def __init__(self) -> None:
         self.revision = version("vaderSentiment")

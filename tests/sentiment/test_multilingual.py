@@ -58,7 +58,7 @@ def test_configured_multilingual_model_scores_other_languages(engine, mentions, 
         score, mention = scores[mentions[lang]], by_id[mentions[lang]]
         assert (score.model, score.language, score.label) == (multilingual, lang, "negative")
         assert mention.language == lang and mention.sentiment == "negative" and mention.status == "open"
-        assert any(r.startswith(f"negative ({multilingual}, confidence") for r in mention.flag_reasons)
+        assert any(r.startswith(f"negative ({multilingual}, P(negative)") for r in mention.flag_reasons)
         assert not any("language not supported" in r for r in mention.flag_reasons)
     english = scores[mentions["en"]]
     assert (english.model, english.language, english.label) == ("builtin", "en", "negative")

@@ -43,7 +43,7 @@ def test_batch_scores_flags_and_parks_each_mention_with_its_reason(engine, score
     by_id = {m.id: m for m in _get(engine, Mention)}
     assert by_id[angry.id].status == "open" and by_id[angry.id].sentiment == "negative"
     assert by_id[angry.id].severity == "high"
-    assert any(r.startswith("negative (builtin, confidence") for r in by_id[angry.id].flag_reasons)
+    assert any(r.startswith("negative (builtin, P(negative)") for r in by_id[angry.id].flag_reasons)
     assert any(r.startswith("high: refund or money") for r in by_id[angry.id].flag_reasons)
     assert by_id[happy.id].status == "scored" and by_id[happy.id].sentiment == "positive"
     assert by_id[empty.id].status == "parked"

@@ -27,14 +27,23 @@ def _triage(text, prediction=NEG, **kw):
     return triage(text, prediction, **args)
 
 
-def test_confident_negative_is_flagged_with_model_and_confidence():
+def test_likely_negative_is_flagged_with_model_and_p_negative():
     verdict = _triage("the app keeps crashing")
     assert verdict.flagged and verdict.severity == "medium"
-    assert verdict.reasons[0] == "negative (builtin, confidence 0.91 ≥ 0.60)"
+    assert verdict.reasons[0] == "negative (builtin, P(negative) 0.91 ≥ 0.60)"
 
 
 def test_unsure_negative_is_not_flagged():
     assert not _triage("hmm", Prediction("negative", 0.5, {})).flagged
+
+
+def test_p_negative_is_compared_not_the_winning_label():
+    """A neutral argmax with P(negative) 0.34 is flagged at a policy threshold of 0.27 and says why."""
+    mixed = Prediction("neutral", 0.5, {"negative": 0.34, "neutral": 0.5, "positive": 0.16})
+    verdict = _triage("the parcel is late again", mixed, threshold=0.27, recall_target=0.9)
+    assert verdict.flagged
+    assert verdict.reasons[0] == "negative (builtin, P(negative) 0.34 ≥ 0.27, set for 90 % recall)"
+    assert not _triage("the parcel is late again", mixed, threshold=0.35).flagged
 
 
 def test_low_star_rating_flags_mild_text():
