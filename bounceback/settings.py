@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     # sentiment
     classifier: str = "builtin"
     model_path: str = ""
+    model_revision: str = ""  # registry entry (<data_dir>/models) to score with; overrides `model use`
     multilingual_model: str = ""
     hf_label_map: dict[str, str] = Field(default_factory=dict)
     # share of complaints to catch: a model with a flag policy flags at the P(negative) its curve gives

@@ -1,4 +1,5 @@
-"""`bounceback score` and `bounceback rescore --since` (entry point group ``bounceback.commands``)."""
+"""`bounceback score`, `bounceback rescore --since` and `bounceback model ...` (entry point group
+``bounceback.commands``)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from bounceback.commands.output import parse_duration
 from bounceback.errors import InvalidInput
 from bounceback.settings import get_settings
 from bounceback.types import utcnow
+from sentiment.model_commands import register as register_model
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add `score` and `rescore`."""
+    """Add `score`, `rescore` and `model`."""
     score = sub.add_parser("score", help="score pending mentions and flag the ones that need a person")
     score.add_argument("--batch-size", type=int, help="per batch (default: BOUNCEBACK_SCORE_BATCH_SIZE)")
     score.add_argument("--max-batches", type=int, help="stop after this many batches")
@@ -27,6 +29,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     rescore.add_argument("--batch-size", type=int)
     rescore.add_argument("--classifier", help="backend to use instead of BOUNCEBACK_CLASSIFIER")
     rescore.set_defaults(func=_rescore)
+    register_model(sub)  # `model list | use | retrain`
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:

@@ -40,6 +40,10 @@ def load_classifier(settings: Any, *, fallback: bool = True) -> Classifier:
     """The classifier the settings name; if it cannot load, VADER, with an ERROR log saying why."""
     name = str(settings.classifier)
     try:
+        if name == "builtin" and not settings.model_path:
+            from sentiment.model_store import load_active
+
+            return load_active(settings)  # the registry's active entry (the packaged model by default)
         return build(name, settings.model_path, dict(settings.hf_label_map))
     except (ModelUnavailable, ImportError, OSError) as exc:
         if not fallback or name == "vader":

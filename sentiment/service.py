@@ -8,6 +8,7 @@ from typing import Any
 
 from bounceback.settings import Settings, get_settings
 from sentiment.embeddings import OnnxEmbedder, environment_cache
+from sentiment.model_store import active_choice
 from sentiment.registry import load_classifier, load_multilingual
 from sentiment.scoring import Scorer, score_pending
 
@@ -19,9 +20,11 @@ _cache: dict[tuple[Any, ...], Scorer] = {}
 
 def build_scorer(settings: Settings, *, incidents: bool = True, classifier: str | None = None) -> Scorer:
     """The configured classifier (VADER if it cannot load, loudly), multilingual model and ONNX embedder."""
+    name = classifier or settings.classifier
     key = (
-        classifier or settings.classifier,
+        name,
         settings.model_path,
+        active_choice(settings) if name == "builtin" else "",  # `model use` applies from the next pass
         settings.multilingual_model,
         tuple(sorted(settings.hf_label_map.items())),
         settings.negative_threshold,

@@ -40,6 +40,19 @@ RELABELS: dict[str, str] = {
     "positive": "Positive",
     "neutral": "Neutral",
 }
+_TEACHES = (
+    "`bounceback model retrain` will use it (English texts only): a new model is trained with it (or "
+    "tested on it: one correction in five is kept back for testing) and installed only if it does better "
+    "than the current model on held-out data."
+)
+RETRAIN_NOTE: dict[str, str] = {  # what `bounceback model retrain` does with each label
+    "negative": _TEACHES,
+    "neutral": _TEACHES,
+    "positive": _TEACHES,
+    "not_negative": "Retraining cannot learn from it (neutral or positive?): choose Neutral or Positive "
+    "to teach the model.",
+    "not_about_us": "It is kept with the item; retraining skips it, since it says nothing about tone.",
+}
 
 
 def _run(action: Callable[[], Any], done: str) -> ActionResult:
@@ -144,7 +157,7 @@ def record_reply(
 def relabel_item(
     mention_id: int, user: str, label: str, *, note: str | None = None, engine: Engine | None = None
 ) -> ActionResult:
-    """Store a correction of the model's verdict for the next training run (and log it)."""
+    """Store a correction of the model's verdict for `bounceback model retrain` (and log it)."""
     if label not in RELABELS:
         return ActionResult(False, f"Unknown label {label!r}.")
     table = Correction.__table__  # type: ignore[attr-defined]
@@ -165,4 +178,4 @@ def relabel_item(
             )
     except BouncebackError as exc:
         return ActionResult(False, str(exc))
-    return ActionResult(True, f"Relabelled as “{RELABELS[label]}”; it will be used in the next training run.")
+    return ActionResult(True, f"Relabelled as “{RELABELS[label]}”. {RETRAIN_NOTE[label]}")
