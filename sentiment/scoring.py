@@ -206,7 +206,7 @@ class Scorer:
                 counts["scored"] += 1
             if out.verdict is not None and out.verdict.flagged:
                 counts["flagged"] += 1
-                if not rescore and out.prediction is not None and out.prediction.label == "negative":
+                if not rescore and out.prediction is not None:  # flagged text the model read: a complaint
                     complaints.append(Complaint(out.mention_id, out.text, out.verdict.severity))
         counts["incident_members"] = self._incidents(conn, complaints, now)
         return counts

@@ -232,3 +232,22 @@ def test_evaluate_reports_the_policys_recall_and_precision(tmp_path, builtin, po
     assert math.isclose(
         plain.flag.flagged_share, sum(q >= 0.6 for q in (_p_negative(builtin, t) for t, _ in rows)) / 4
     )
+
+
+def test_complaints_flagged_at_a_policy_threshold_form_incidents_whatever_the_winning_label(
+    engine, tmp_path, builtin
+):
+    from sentiment.embeddings import embed
+    from sentiment.scoring import Scorer, score_pending
+
+    texts = ["my parcel came a day late", "the parcel came one day late", "parcel arrived a day late again"]
+    lowest = min(_p_negative(builtin, t) for t in texts)
+    path = _model_dir(tmp_path / "low-threshold", FlagPolicy(lowest * 0.9, 0.9))
+    ids = [make_mention(engine, status="new", text=t).id for t in texts]
+
+    score_pending(Scorer(BuiltinClassifier(path), embedder=embed), engine=engine)
+
+    by_id = _mentions(engine)
+    assert all(by_id[i].status == "open" for i in ids)
+    incident = {by_id[i].incident_id for i in ids}
+    assert len(incident) == 1 and None not in incident
