@@ -22,6 +22,7 @@ from sentiment.builtin import MODEL_DIR, BuiltinClassifier
 from sentiment.evaluate import evaluate, format_flag
 from sentiment.flag_policy import CurvePoint, FlagPolicy, policy_to_meta
 from sentiment.service import run_score_job
+from sentiment.vader import VaderClassifier
 from tests.factories import make_mention
 
 LATE = "the parcel came a day late"  # no rating, no severity words: only the model can flag it
@@ -57,11 +58,12 @@ def _p_negative(builtin, text):
 
 @pytest.fixture
 def policy_dir(tmp_path, builtin):
-    """A policy whose curve puts the 90 % threshold just below LATE's P(negative), the 50 % one above."""
+    """A policy whose curve puts the 90 % threshold just below LATE's P(negative), the 50 % one above
+    (at the packaged model's own temperature, so the probabilities are the ones measured here)."""
     p = _p_negative(builtin, LATE)
     gap = min(0.05, p / 2, (1 - p) / 2)
     curve = (CurvePoint(p - gap, 0.95, 0.7, 0.4), CurvePoint(p + gap, 0.6, 0.9, 0.1))
-    policy = FlagPolicy(p - gap, 0.9, curve=curve, selected_on="a test's two points")
+    policy = FlagPolicy(p - gap, 0.9, builtin.temperature, curve, selected_on="a test's two points")
     return _model_dir(tmp_path / "with-policy", policy), p, gap
 
 
@@ -226,12 +228,12 @@ def test_evaluate_reports_the_policys_recall_and_precision(tmp_path, builtin, po
     assert format_flag(ev).startswith(
         f"builtin:{path.name}: flag policy: P(negative) ≥ {p - gap:.2f} (90 % target)"
     )
-    plain = evaluate(builtin, data, fallback_threshold=0.6)
+    lexicon = VaderClassifier()  # no flag policy: the plain threshold
+    plain = evaluate(lexicon, data, fallback_threshold=0.6)
     assert plain.flag is not None and plain.flag.recall_target is None and plain.flag.threshold == 0.6
-    assert "no flag policy: P(negative) ≥ 0.60" in format_flag(plain)
-    assert math.isclose(
-        plain.flag.flagged_share, sum(q >= 0.6 for q in (_p_negative(builtin, t) for t, _ in rows)) / 4
-    )
+    assert "vader: no flag policy: P(negative) ≥ 0.60" in format_flag(plain)
+    lexicon_p = [pred.probabilities["negative"] for pred in lexicon.classify([t for t, _ in rows])]
+    assert math.isclose(plain.flag.flagged_share, sum(q >= 0.6 for q in lexicon_p) / 4)
 
 
 def test_complaints_flagged_at_a_policy_threshold_form_incidents_whatever_the_winning_label(
@@ -242,7 +244,7 @@ def test_complaints_flagged_at_a_policy_threshold_form_incidents_whatever_the_wi
 
     texts = ["my parcel came a day late", "the parcel came one day late", "parcel arrived a day late again"]
     lowest = min(_p_negative(builtin, t) for t in texts)
-    path = _model_dir(tmp_path / "low-threshold", FlagPolicy(lowest * 0.9, 0.9))
+    path = _model_dir(tmp_path / "low-threshold", FlagPolicy(lowest * 0.9, 0.9, builtin.temperature))
     ids = [make_mention(engine, status="new", text=t).id for t in texts]
 
     score_pending(Scorer(BuiltinClassifier(path), embedder=embed), engine=engine)

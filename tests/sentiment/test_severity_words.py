@@ -148,3 +148,41 @@ def test_unsupported_language_gets_a_real_severity_and_priority():
     assert unread.flagged and unread.severity == "medium" and unread.priority >= 50
     assert praise.flagged and praise.severity == "low"
     assert "low: rating 5 of 5 and no severity words" in praise.reasons
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("de", "Der Mitarbeiter war sehr kundig und freundlich"),  # knowledgeable, not "kündig"
+        ("de", "Die Wartezeit betrug nur fünf Minuten"),  # "betrug": amounted to
+        ("de", "Völlig ungefährlich für Kinder, super"),
+        ("de", "Nie wieder ohne diese App!"),
+        ("fr", "Une explosion de saveurs, merci"),
+        ("fr", "J'ai explosé de rire en lisant la réponse"),
+        ("fr", "Pirates des Caraïbes ce soir, génial"),
+        ("es", "A mi juicio el servicio es excelente"),
+        ("es", "Timo del soporte fue genial"),
+        ("pt", "Que golpe de sorte, chegou cedo!"),
+        ("it", "Mai più senza questo servizio!"),
+        ("it", "Un'esplosione di gusto"),
+        ("nl", "Nooit meer zonder, top service"),
+        ("nl", "Met geld-terug-garantie, dus geen risico"),
+        ("nl", "Helemaal ongevaarlijk speelgoed"),
+    ],
+)
+def test_praise_and_homographs_in_other_languages_are_not_severe(language, text):
+    assert find(text, language) == ("medium", [])
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "reason"),
+    [
+        ("de", "Ich kündige sofort", "high: cancellation ('kündige')"),
+        ("de", "Die Kuendigung ist raus", "high: cancellation ('Kuendigung')"),
+        ("de", "Das ist Betrug!", "high: refund or money ('ist Betrug')"),
+        ("es", "Menudo timo de tienda", "high: refund or money ('Menudo timo')"),
+        ("pt", "Caí no golpe da entrega", "high: refund or money ('Caí no golpe')"),
+    ],
+)
+def test_the_guarded_words_still_count_in_a_complaint(language, text, reason):
+    assert find(text, language) == ("high", [reason])
