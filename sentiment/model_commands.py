@@ -95,7 +95,7 @@ def _list(args: argparse.Namespace) -> int:
             "training rows",
             "corrections",
             "held-out macro-F1",
-            "neg. recall",
+            "neg. recall (flagged)",
             "status",
         ],
     )

@@ -7,7 +7,9 @@ gets no others). Both models are scored on every check; the decision reads the m
 at least ``MIN_CHECK_ROWS`` rows (each counts once, so agents' corrections weigh as much as a whole
 file once there are enough of them; smaller checks are shown, not decided on). The candidate is installed
 when its macro-F1 is higher and its negative recall is at most ``RECALL_SLACK`` lower (a model that
-misses more complaints is not better); ``force`` installs it anyway, saying so in its card.
+misses more complaints is not better); ``force`` installs it anyway, saying so in its card. Negative
+recall is read as triage flags: the share of negative rows at or above the model's own P(negative)
+threshold (its flag policy's for BOUNCEBACK_FLAG_RECALL_TARGET, else BOUNCEBACK_NEGATIVE_THRESHOLD).
 Training runs on the CPU (no GPU needed) with `sentiment.train`.
 """
 
@@ -27,13 +29,16 @@ from sqlalchemy import Engine
 from bounceback.errors import InvalidInput
 from bounceback.settings import Settings
 from bounceback.types import utcnow
-from sentiment.base import Classifier, ModelUnavailable
+from sentiment.base import Classifier, ModelUnavailable, flag_policy_of
 from sentiment.builtin import BuiltinClassifier
 from sentiment.corpus import SHARED_DATA, Example, read_jsonl
 from sentiment.corrections import CorrectionSet, read_corrections
+from sentiment.evaluate import FlagCheck, flag_check
+from sentiment.flag_policy import effective_threshold
 from sentiment.language import detect, is_english
 from sentiment.metrics import Report, score
 from sentiment.model_store import Entry, ModelStore
+from sentiment.triage import p_negative
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 RECALL_SLACK = 0.01
@@ -64,18 +69,26 @@ class RetrainOptions:
 
 @dataclass(frozen=True)
 class Figures:
-    """A model's figures on one check (or their mean over the checks)."""
+    """A model's figures on one check (or their mean over the checks).
+
+    ``negative_recall``/``negative_precision``: of mentions flagged as triage flags them, at the
+    model's own P(negative) threshold (its flag policy for the operator's recall target, else
+    BOUNCEBACK_NEGATIVE_THRESHOLD); ``label_negative_recall``: of the winning label.
+    """
 
     n: int
     accuracy: float
     macro_f1: float
     negative_recall: float
     negative_precision: float
+    label_negative_recall: float
+    threshold: float
 
     @classmethod
-    def of(cls, report: Report) -> Figures:
+    def of(cls, report: Report, flag: FlagCheck | None, threshold: float) -> Figures:
+        recall, precision = (flag.recall, flag.precision) if flag else (0.0, 0.0)  # no complaint to find
         neg = report.per_class["negative"]
-        return cls(report.n, report.accuracy, report.macro_f1, neg.recall, neg.precision)
+        return cls(report.n, report.accuracy, report.macro_f1, recall, precision, neg.recall, threshold)
 
     @classmethod
     def mean(cls, figures: Sequence[Figures]) -> Figures:
@@ -86,7 +99,19 @@ class Figures:
             sum(f.macro_f1 for f in figures) / k,
             sum(f.negative_recall for f in figures) / k,
             sum(f.negative_precision for f in figures) / k,
+            sum(f.label_negative_recall for f in figures) / k,
+            figures[0].threshold if figures else 0.0,
         )
+
+    @classmethod
+    def measure(cls, model: Classifier, rows: Sequence[Example], target: float, fallback: float) -> Figures:
+        """Classify ``rows`` and score labels and flags (see `sentiment.evaluate`)."""
+        predictions = model.classify([r.text for r in rows])
+        report = score([r.label for r in rows], [p.label for p in predictions])
+        threshold = effective_threshold(flag_policy_of(model), target, fallback)
+        is_negative = [r.label == "negative" for r in rows]
+        flag = flag_check(is_negative, [p_negative(p) or 0.0 for p in predictions], threshold, None)
+        return cls.of(report, flag, threshold)
 
 
 @dataclass(frozen=True)
@@ -130,16 +155,19 @@ def default_check_files() -> list[str]:
 
 
 def compare(
-    candidate: Classifier, installed: Classifier, checks: Sequence[tuple[str, list[Example]]]
+    candidate: Classifier,
+    installed: Classifier,
+    checks: Sequence[tuple[str, list[Example]]],
+    recall_target: float = 0.9,
+    fallback_threshold: float = 0.6,
 ) -> Comparison:
-    """Score both models on every check and decide (`decide`) on the mean of the decisive ones."""
+    """Score both models on every check (flags at each one's own threshold); `decide` reads the means."""
     results = []
     for name, rows in checks:
         if not rows:
             continue
-        gold, texts = [r.label for r in rows], [r.text for r in rows]
         figures = [
-            Figures.of(score(gold, [p.label for p in m.classify(texts)])) for m in (candidate, installed)
+            Figures.measure(m, rows, recall_target, fallback_threshold) for m in (candidate, installed)
         ]
         deciding = len(rows) >= MIN_CHECK_ROWS
         results.append(CheckResult(name, figures[0], figures[1], deciding))
@@ -149,31 +177,26 @@ def compare(
     )
 
 
+def _verdict(new: Figures, old: Figures) -> tuple[bool, str]:
+    if new.n == 0:
+        return False, "no held-out rows to compare on"
+    if new.macro_f1 <= old.macro_f1:
+        return False, f"macro-F1 {new.macro_f1:.3f} is not above the installed {old.macro_f1:.3f}"
+    if new.negative_recall < old.negative_recall - RECALL_SLACK:
+        return False, (
+            f"negative recall (complaints flagged) would fall from {old.negative_recall:.3f} to "
+            f"{new.negative_recall:.3f}, more than {RECALL_SLACK} lower: more complaints missed"
+        )
+    return True, (
+        f"macro-F1 {old.macro_f1:.3f} -> {new.macro_f1:.3f}, "
+        f"negative recall (complaints flagged) {old.negative_recall:.3f} -> {new.negative_recall:.3f}"
+    )
+
+
 def decide(comparison: Comparison, force: bool = False) -> Comparison:
     """Set ``install`` and ``reason``: better macro-F1 and negative recall no more than the slack lower."""
-    new, old = comparison.candidate, comparison.installed
-    if new.n == 0:
-        verdict, reason = False, "no held-out rows to compare on"
-    elif new.macro_f1 <= old.macro_f1:
-        verdict, reason = False, f"macro-F1 {new.macro_f1:.3f} is not above the installed {old.macro_f1:.3f}"
-    elif new.negative_recall < old.negative_recall - RECALL_SLACK:
-        verdict, reason = (
-            False,
-            (
-                f"negative recall would fall from {old.negative_recall:.3f} to {new.negative_recall:.3f} "
-                f"(more than {RECALL_SLACK} lower: more complaints missed)"
-            ),
-        )
-    else:
-        verdict, reason = (
-            True,
-            (
-                f"macro-F1 {old.macro_f1:.3f} -> {new.macro_f1:.3f}, "
-                f"negative recall {old.negative_recall:.3f} -> {new.negative_recall:.3f}"
-            ),
-        )
-    comparison.install, comparison.forced = verdict or force, force and not verdict
-    comparison.reason = reason
+    better, comparison.reason = _verdict(comparison.candidate, comparison.installed)
+    comparison.install, comparison.forced = better or force, force and not better
     return comparison
 
 
@@ -209,7 +232,7 @@ def english(rows: list[Example]) -> list[Example]:
 
 
 def describe_counts(counts: dict[str, int]) -> str:
-    """ "3 reason, 1 other reason" (or "none")."""
+    """Counts as text: "3 one reason, 1 another", or "none"."""
     return ", ".join(f"{n} {reason}" for reason, n in counts.items()) or "none"
 
 
@@ -235,8 +258,9 @@ def _write_jsonl(path: Path, rows: Sequence[Example]) -> None:
 def format_comparison(comparison: Comparison) -> str:
     """A Markdown table of both models on every check and their means."""
     lines = [
-        "| check | n | macro-F1 candidate | macro-F1 in use | neg. recall candidate | neg. recall in use |",
-        "|---|---|---|---|---|---|",
+        "| check | n | macro-F1: candidate | in use | neg. recall (flagged): candidate | in use "
+        "| neg. precision: candidate | in use |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     rows = [
         (c.name + ("" if c.decisive else " (too few to decide)"), c.candidate, c.installed)
@@ -245,8 +269,8 @@ def format_comparison(comparison: Comparison) -> str:
     rows.append(("mean of the deciding checks", comparison.candidate, comparison.installed))
     for name, new, old in rows:
         lines.append(
-            f"| {name} | {new.n} | {new.macro_f1:.3f} | {old.macro_f1:.3f} | "
-            f"{new.negative_recall:.3f} | {old.negative_recall:.3f} |"
+            f"| {name} | {new.n} | {new.macro_f1:.3f} | {old.macro_f1:.3f} | {new.negative_recall:.3f} | "
+            f"{old.negative_recall:.3f} | {new.negative_precision:.3f} | {old.negative_precision:.3f} |"
         )
     return "\n".join(lines)
 
@@ -308,7 +332,14 @@ def retrain(
         )
         summary = train(config)
         candidate = BuiltinClassifier(work / "model")
-        comparison = decide(compare(candidate, installed_model, checks), options.force)
+        comparison = compare(
+            candidate, installed_model, checks, settings.flag_recall_target, settings.negative_threshold
+        )
+        decide(comparison, options.force)
+        say(
+            f"flags at P(negative) >= {comparison.candidate.threshold:.2f} (candidate), "
+            f">= {comparison.installed.threshold:.2f} (in use)"
+        )
         minutes = (time.monotonic() - started) / 60
         say(
             f"trained and compared in {minutes:.1f} min: "
@@ -332,4 +363,6 @@ def retrain(
     say(f"roll back with `bounceback model use {installed.name}`; old scores are kept")
     if settings.model_revision:
         say(f"note: BOUNCEBACK_MODEL_REVISION={settings.model_revision} chooses the model in use until unset")
+    if settings.classifier != "builtin" or settings.model_path:
+        say("note: BOUNCEBACK_CLASSIFIER or BOUNCEBACK_MODEL_PATH picks another model for scoring")
     return result

@@ -97,7 +97,9 @@ learning rate {options.learning_rate}, {options.threads} CPU threads, max steps 
 ## Comparison with the model it replaced ({before.label}), on the same held-out rows
 Checks: the held-out corrections and {checks} (English rows only). The decision reads the mean over the
 checks of at least {MIN_CHECK_ROWS} rows: a candidate is installed when its macro-F1 is higher and its
-negative recall is at most {RECALL_SLACK} lower.
+negative recall is at most {RECALL_SLACK} lower. Negative recall and precision are those of flagging, at
+each model's own P(negative) threshold: {comparison.candidate.threshold:.2f} for this model,
+{comparison.installed.threshold:.2f} for {before.label}.
 
 {format_comparison(comparison)}
 
