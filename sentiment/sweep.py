@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sentiment.checks import selection_figures, selection_score
 from sentiment.corpus import BRAND_CARE, SHARED_DATA, Example, length_grouped_batches, sorted_batches
 from sentiment.labels import LABEL_TO_ID, LABELS
-from sentiment.metrics import score
 
 EMBEDDING_KEY = "embeddings.word_embeddings.weight"
 PART_BYTES = 15_000_000
@@ -51,39 +51,6 @@ SETTINGS: list[dict[str, Any]] = [
     },
     {"name": "lr2e-5", "learning_rate": 2e-5, "epochs": 3, "label_smoothing": 0.0, "drop": []},
 ]
-
-
-def average_precision(is_positive: Sequence[bool], scores: Sequence[float]) -> float:
-    """Area under the precision-recall curve of ``scores`` for the positive class (step-wise)."""
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    total = sum(is_positive)
-    if not total:
-        return 0.0
-    hits, ap = 0, 0.0
-    for rank, i in enumerate(order, start=1):
-        if is_positive[i]:
-            hits += 1
-            ap += hits / rank
-    return ap / total
-
-
-def selection_figures(gold: Sequence[str], probs: Sequence[Sequence[float]]) -> dict[str, float]:
-    """Macro-F1 (three labels), accuracy and the negative class's average precision."""
-    predicted = [LABELS[max(range(len(p)), key=lambda k: p[k])] for p in probs]
-    report = score(gold, predicted)
-    neg = LABEL_TO_ID["negative"]
-    ap = average_precision([g == "negative" for g in gold], [p[neg] for p in probs])
-    return {"n": len(gold), "macro_f1": report.macro_f1, "accuracy": report.accuracy, "neg_ap": ap}
-
-
-def selection_score(figures: dict[str, dict[str, float]]) -> float:
-    """The number model selection maximises (see the module docstring)."""
-    parts = []
-    if "heldout_brand" in figures:
-        parts += [figures["heldout_brand"]["macro_f1"], figures["heldout_brand"]["neg_ap"]]
-    if "fixture_reviews" in figures:
-        parts.append(figures["fixture_reviews"]["neg_ap"])
-    return sum(parts) / len(parts) if parts else 0.0
 
 
 # ---------------------------------------------------------------- pack (here)

@@ -47,7 +47,7 @@ def test_tiny_training_run_exports_a_working_int8_model(tmp_path):
     )
     assert isinstance(config, TrainConfig) and config.max_steps == 3
     summary = train(config)
-    assert summary["history"][0]["steps"] == 3
+    assert summary["history"][-1]["steps"] == 3 and summary["selected_by"].startswith("selection checks")
     meta = json.loads((out / "bounceback_model.json").read_text())
     assert meta["labels"] == list(LABELS) and meta["training"]["training_rows"] == 64
     assert (out / "model.onnx").stat().st_size < 30_000_000
@@ -56,3 +56,20 @@ def test_tiny_training_run_exports_a_working_int8_model(tmp_path):
     assert [p.label in LABELS for p in predictions] == [True, True, True]
     assert all(abs(sum(p.probabilities.values()) - 1) < 1e-3 for p in predictions)
     assert classifier.revision == meta["revision"]
+    policy = classifier.flag_policy  # calibrated on the selection checks after the export
+    assert policy is not None and policy.curve and policy.recall_target == 0.9
+    assert 0.4 <= policy.temperature <= 4.0
+
+
+def test_training_leaves_out_the_sources_it_is_told_to(tmp_path):
+    movies = tmp_path / "mixed.jsonl"
+    movies.write_text(
+        '{"text": "a dull film", "label": "negative", "source": "vader_movies"}\n'
+        '{"text": "the parcel never came", "label": "negative", "source": "brand_care"}\n',
+        encoding="utf-8",
+    )
+    from sentiment.train import _load_training_rows
+
+    kept = _load_training_rows(TrainConfig(train=[str(movies)]))
+    assert [r.source for r in kept] == ["brand_care"], "the recipe leaves the movie snippets out"
+    assert len(_load_training_rows(TrainConfig(train=[str(movies)], drop_sources=[]))) == 2
