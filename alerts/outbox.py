@@ -156,9 +156,13 @@ def alert_mention(
 
     ``told`` (channel id → payloads of the alerts it already has about the mention): a rule that held
     for one of them is no news to that channel and is passed over; such an alert (a mention that took
-    off) is grouped by its incident only, not held back behind its source's storm window.
+    off) has a storm group of its own (``spreading:`` + the incident's or source's), so it is not held
+    back behind that group's window: the first goes at once, more in that window leave together.
     """
     payload = mention_payload(row, settings.dashboard_url)
+    group = group_key(row.incident_id, row.source_id)
+    if told is not None and group:
+        group = f"spreading:{group}"
     made: list[dict[str, Any]] = []
     seen: set[int] = set()
     for rule_id, rule_name, channel_id, conditions in rules:
@@ -177,7 +181,7 @@ def alert_mention(
             kind=kind,
             mention_id=row.id,
             incident_id=row.incident_id,
-            group=group_key(row.incident_id, row.source_id if told is None else None),
+            group=group,
             severity=row.severity,
             payload={**payload, "rule": rule_name},
             now=now,

@@ -82,6 +82,7 @@ class SampleMention:
     extra: dict[str, Any] = field(default_factory=dict)
     rank: int = 0  # position within its platform, oldest first (set by build_sample)
     peak_hours: float | None = None  # a fast grower: when its spread is fastest
+    steep: float = 4.0  # a fast grower's S curve: how many widths it rises from the start to its peak
 
     def engagement(self, hours: float) -> dict[str, int]:
         """Counts ``hours`` after publication (none at first): the ordinary part (``likes`` …, plus
@@ -93,8 +94,8 @@ class SampleMention:
         if self.peak_hours is None:
             spread = self.growth * SETTLE_HOURS * settled
         else:
-            width = self.peak_hours / 4
-            start = 1 / (1 + math.exp(self.peak_hours / width))
+            width = self.peak_hours / self.steep
+            start = 1 / (1 + math.exp(self.steep))
             now = 1 / (1 + math.exp(-(hours - self.peak_hours) / width))
             spread = self.growth * (now - start) / (1 - start)
         return {
@@ -243,10 +244,11 @@ def _spreading(rng: random.Random) -> SampleMention:
     m.author, m.language, m.rating = SampleAuthor("dana_reyes", "Dana Reyes", 1_900), "en", None
     m.title = ""
     m.text = (
-        "Northwind Coffee, I waited 40 minutes at the Pike Street store, got the wrong drink and the staff "
-        "just shrugged. Awful service, so disappointed. #northwindcoffee"
+        "Northwind Coffee, your rewards app wiped the 2,400 stars I saved all year, the day before my "
+        "birthday drink. Support just says nothing can be done. Really disappointed. #northwindcoffee"
     )
-    m.likes, m.replies, m.reposts, m.growth, m.peak_hours = 1, 0, 0, 4000.0, 0.4
+    m.likes, m.replies, m.reposts = 1, 0, 0
+    m.growth, m.peak_hours, m.steep = 4000.0, 0.5, 10.0  # quiet for minutes, then it takes off
     return m
 
 
