@@ -1,12 +1,12 @@
 """Re-triage: mentions marked by the crawl stage (engagement grew while young, `bounceback.retriage`)
 are judged again in each scoring pass, without running the sentiment model again.
 
-The mention's latest `Score` gives the label and probabilities (a star rating alone stands in for one,
-as in first scoring); the `Scorer`'s own triage, the one first scoring uses, gives the new viral score,
-acceleration, severity, priority and flag. Batches: on PostgreSQL one transaction takes marked rows
-with ``FOR UPDATE SKIP LOCKED``; on SQLite the batch is read, judged, then written with
-``UPDATE ... WHERE retriage_at = <the mark read> AND status = <the status read>``: a mark a crawl
-renewed meanwhile, or a mention an agent changed, is left for the next pass.
+The mention's latest `Score` gives the label and probabilities (a star rating alone, or a language no
+model reads, is judged as in first scoring); the `Scorer`'s own triage, the one first scoring uses,
+gives the new viral score, acceleration, severity, priority and flag. Batches: on PostgreSQL one
+transaction takes marked rows with ``FOR UPDATE SKIP LOCKED``; on SQLite the batch is read, judged,
+then written with ``UPDATE ... WHERE retriage_at = <the mark read> AND status = <the status read>``:
+a mark a crawl renewed meanwhile, or a mention an agent changed, is left for the next pass.
 
 What changes: a ``scored`` mention that is now flagged goes on the queue (``flagged_at`` set, as any
 flag); one on the queue keeps its status and claim and gets its new severity, priority and reasons
@@ -34,7 +34,7 @@ from bounceback.types import CLOSED, ON_QUEUE, ActivityAction, MentionStatus
 from sentiment.base import Prediction
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.scoring import ACTOR, Outcome, Scorer
-from sentiment.textprep import prepare
+from sentiment.textprep import EMPTY_TEXT, prepare
 from sentiment.virality import virality
 
 log = logging.getLogger(__name__)
@@ -96,17 +96,19 @@ def _outcome(row: Any, score: Any | None) -> tuple[Outcome, bool]:
         log.warning("mention %s cannot be prepared for re-triage: %s", row.id, exc)
         return out, False
     out.reasons.extend(prepared.notes)
-    if prepared.text is not None and score is not None:
-        out.text = prepared.text
-        out.prediction = Prediction(score.label, score.confidence, dict(score.probabilities or {}))
-        out.model, out.revision = score.model, score.revision
-        out.language = score.language or row.language
+    if prepared.text is None:  # a star rating without words is judged on the rating, as at first
+        out.rating_only = row.rating is not None and prepared.parked_reason == EMPTY_TEXT
+        if out.rating_only:
+            out.reasons.append("no text: judged by the star rating alone")
+        return out, out.rating_only
+    out.text = prepared.text
+    if score is None:  # no model read its language: judged by rating, words and watch match, as at first
+        out.unsupported_language = True
         return out, True
-    if prepared.text is None and row.rating is not None:
-        out.rating_only = True
-        out.reasons.append("no text: judged by the star rating alone")
-        return out, True
-    return out, False  # e.g. a language no model reads: a person was asked to read it already
+    out.prediction = Prediction(score.label, score.confidence, dict(score.probabilities or {}))
+    out.model, out.revision = score.model, score.revision
+    out.language = score.language or row.language
+    return out, True
 
 
 def rejudge(scorer: Scorer, rows: Sequence[Any], ctx: BatchContext, scores: dict[int, Any]) -> list[Rejudged]:

@@ -27,14 +27,15 @@ class NoModel:
         raise AssertionError("re-triage ran the sentiment model")
 
 
-def _spreading(engine, status: str = "open", **kw) -> int:
-    """A negative complaint published 30 min ago, scored once, whose likes went 2 → 40 → 400: marked."""
+def _spreading(engine, status: str = "open", score: bool = True, **kw) -> int:
+    """A negative complaint published 30 min ago, scored once (unless ``score`` is false: no model read
+    it), whose likes went 2 → 40 → 400: marked."""
     now = utcnow()
     mention = make_mention(
         engine,
         make_source(engine, "mastodon"),
         status=status,
-        text=TEXT,
+        text=kw.pop("text", TEXT),
         published_at=now - timedelta(minutes=30),
         severity="medium",
         sentiment="negative",
@@ -45,17 +46,18 @@ def _spreading(engine, status: str = "open", **kw) -> int:
     )
     probabilities = {"negative": 0.9, "neutral": 0.07, "positive": 0.03}
     with engine.begin() as conn:
-        conn.execute(
-            insert(Score.__table__).values(  # type: ignore[attr-defined]
-                mention_id=mention.id,
-                model="stored-model",
-                revision="r1",
-                label="negative",
-                confidence=0.9,
-                probabilities=probabilities,
-                created_at=now - timedelta(minutes=20),
+        if score:
+            conn.execute(
+                insert(Score.__table__).values(  # type: ignore[attr-defined]
+                    mention_id=mention.id,
+                    model="stored-model",
+                    revision="r1",
+                    label="negative",
+                    confidence=0.9,
+                    probabilities=probabilities,
+                    created_at=now - timedelta(minutes=20),
+                )
             )
-        )
         snaps = [(-20, 2), (-10, 40), (-5, 400)]
         conn.execute(
             insert(EngagementSnapshot.__table__),  # type: ignore[attr-defined]
@@ -107,3 +109,11 @@ def test_a_mark_renewed_by_a_crawl_while_the_pass_judged_the_row_is_kept_for_the
     assert _row(engine, mention_id).retriage_at == renewed and not _row(engine, mention_id).accelerating
     assert retriage_pending(scorer, engine=engine)["retriaged"] == 1
     assert _row(engine, mention_id).retriage_at is None and _row(engine, mention_id).accelerating
+
+
+def test_a_complaint_no_model_reads_is_rejudged_on_its_spread_and_stays_queued(engine):
+    german = _spreading(engine, score=False, language="de", text="Northwind hat meine Bestellung verloren.")
+    counts = retriage_pending(Scorer(NoModel(), threshold=0.6), engine=engine)
+    assert counts["retriaged"] == 1
+    after = _row(engine, german)
+    assert after.status == "open" and after.accelerating and after.retriage_at is None
