@@ -4,8 +4,9 @@ A `SampleMention` is platform-neutral: text, author, rating, language, when it i
 (``offset`` seconds relative to the replay server's start; positive offsets are still to come) and
 how its engagement grows. :mod:`crawlers.sample.render` turns them into each platform's wire format.
 Engagement grows as it does on real platforms: most posts gather what they will in their first hours
-and then go flat; a few per platform (``FAST_SHARE``, drawn from their own random stream, so the rest
-of the sample does not move) spread fast along an S curve, accelerating up to their ``peak_hours``.
+and then go flat, some with a small second wave when shared again hours later (``WAVE_SHARE``); a few
+per platform (``FAST_SHARE``) spread fast along an S curve, accelerating up to their ``peak_hours``.
+Both are drawn from their own random stream, so the rest of the sample does not move.
 Ids are derived from each mention's rank within its platform (oldest first), so they are stable
 across server restarts with the same seed and size, and grow with time as real ids do.
 """
@@ -52,6 +53,8 @@ CROSS_PLATFORM_HANDLE = "mkowalski"
 SETTLE_HOURS = 3.0  # an ordinary post's engagement rate falls by e every SETTLE_HOURS
 FAST_SHARE = 0.1  # of each social platform's posts: the ones that spread fast (one in ten)
 FAST_PLATFORMS = ("reddit", "hackernews", "mastodon", "bluesky")
+WAVE_SHARE = 0.15  # of the other social posts: shared again hours later, a small second wave
+WAVE_WIDTH_HOURS = 0.2
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class SampleMention:
     rank: int = 0  # position within its platform, oldest first (set by build_sample)
     peak_hours: float | None = None  # a fast grower: when its spread is fastest
     steep: float = 4.0  # a fast grower's S curve: how many widths it rises from the start to its peak
+    wave: tuple[float, float] | None = None  # an ordinary post shared again later: (hours, likes gained)
 
     def engagement(self, hours: float) -> dict[str, int]:
         """Counts ``hours`` after publication (none at first): the ordinary part (``likes`` …, plus
@@ -93,6 +97,9 @@ class SampleMention:
         spread = 0.0
         if self.peak_hours is None:
             spread = self.growth * SETTLE_HOURS * settled
+            if self.wave is not None:  # about an hour of renewed interest, centred on the wave's time
+                at, size = self.wave
+                spread += size / (1 + math.exp(-(hours - at) / WAVE_WIDTH_HOURS))
         else:
             width = self.peak_hours / self.steep
             start = 1 / (1 + math.exp(self.steep))
@@ -253,13 +260,17 @@ def _spreading(rng: random.Random) -> SampleMention:
 
 
 def _fast_growers(sample: Sample) -> None:
-    """Mark ``FAST_SHARE`` of each social platform's posts as fast growers, from their own stream."""
+    """Mark ``FAST_SHARE`` of each social platform's posts as fast growers and ``WAVE_SHARE`` of the
+    rest as shared again later, from their own random stream."""
     rng = random.Random(f"fast-{sample.seed}-{sample.size}")  # noqa: S311
     for platform in FAST_PLATFORMS:
         ordinary = [m for m in sample.by_platform[platform] if m.peak_hours is None]
         for m in rng.sample(ordinary, min(len(ordinary), max(1, round(FAST_SHARE * len(ordinary))))):
             m.peak_hours = rng.uniform(0.4, 1.5)
             m.growth = rng.choice((300.0, 800.0, 2000.0, 5000.0))
+        calm = [m for m in sample.by_platform[platform] if m.peak_hours is None]
+        for m in rng.sample(calm, round(WAVE_SHARE * len(calm))):
+            m.wave = (rng.uniform(2.0, 24.0), float(rng.choice((10, 20, 40, 80))))
 
 
 def build_sample(
