@@ -155,13 +155,14 @@ def alert_mention(
     """Raise the alerts ``rules`` ask for about one mention, plus one `Activity`; returns how many.
 
     ``told`` (channel id → payloads of the alerts it already has about the mention): a rule that held
-    for one of them is no news to that channel and is passed over; such an alert (a mention that took
-    off) has a storm group of its own (``spreading:`` + the incident's or source's), so it is not held
-    back behind that group's window: the first goes at once, more in that window leave together.
+    for one of them is no news to that channel and is passed over. A mention the score job judged
+    again as it spread (``retriaged_at``) has a storm group of its own (``spreading:`` + the incident's
+    or source's), so it is not held back behind that group's window: the first goes at once, more in
+    that window leave together.
     """
     payload = mention_payload(row, settings.dashboard_url)
     group = group_key(row.incident_id, row.source_id)
-    if told is not None and group:
+    if group and kind == "mention" and getattr(row, "retriaged_at", None) is not None:  # it spread
         group = f"spreading:{group}"
     made: list[dict[str, Any]] = []
     seen: set[int] = set()

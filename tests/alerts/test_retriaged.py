@@ -54,3 +54,19 @@ def test_a_closed_mention_rejudged_is_not_alerted(engine):
     mention = flagged(engine, severity="medium", status="resolved", accelerating=True)
     _rejudged(engine, mention.id, NOW)
     assert evaluate(engine, settings, now=NOW + timedelta(seconds=5))["alerts"] == 0
+
+
+def test_a_fresh_flag_rejudged_before_any_alert_is_alerted_once_in_its_own_storm_group(engine):
+    settings = make_settings()
+    add_channel("hook", "webhook", {"url": "http://127.0.0.1:9/hook"}, test=False, engine=engine)
+    mention = flagged(engine, severity="medium", accelerating=False)
+    assert evaluate(engine, settings, now=NOW)["alerts"] == 0  # medium, not spreading: no rule holds
+
+    later = NOW + timedelta(minutes=2)  # still inside the flag scan's overlap: both scans read it
+    _rejudged(engine, mention.id, later, severity="high", accelerating=True, viral_score=0.93)
+    assert evaluate(engine, settings, now=later + timedelta(seconds=5))["alerts"] == 1
+
+    [alert] = _alerts(engine)
+    assert alert.payload["rule"] == "high-severity" and alert.payload["accelerating"]
+    assert alert.group_key == f"spreading:source:{mention.source_id}"
+    assert evaluate(engine, settings, now=later + timedelta(minutes=1))["alerts"] == 0
