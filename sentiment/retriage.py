@@ -27,11 +27,12 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import Connection
 
-from bounceback.db import get_engine, is_postgres
+from bounceback.db import get_engine
 from bounceback.lifecycle import log_activity
 from bounceback.tables import Score
 from bounceback.types import CLOSED, ON_QUEUE, ActivityAction, MentionStatus
 from sentiment.base import Prediction
+from sentiment.batches import run_batch
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.scoring import ACTOR, Outcome, Scorer
 from sentiment.textprep import EMPTY_TEXT, prepare
@@ -206,24 +207,17 @@ def write(conn: Connection, judged: Sequence[Rejudged], now: datetime) -> dict[s
 
 def retriage_batch(scorer: Scorer, batch_size: int, engine: Engine | None = None) -> dict[str, int] | None:
     """Re-judge one batch of marked mentions; None when none is marked."""
-    engine = engine or get_engine()
-    if is_postgres(engine):
-        with engine.begin() as conn:
-            rows = take_marked(conn, batch_size, lock=True)
-            if not rows:
-                return None
-            ids = [r.id for r in rows]
-            judged = rejudge(scorer, rows, load_context(conn, rows, scorer.clock()), latest_scores(conn, ids))
-            return write(conn, judged, scorer.clock())
-    with engine.execution_options(readonly=True).begin() as conn:
-        rows = take_marked(conn, batch_size, lock=False)
-        if not rows:
-            return None
-        ctx = load_context(conn, rows, scorer.clock())
-        scores = latest_scores(conn, [r.id for r in rows])
-    judged = rejudge(scorer, rows, ctx, scores)
-    with engine.begin() as conn:
-        return write(conn, judged, scorer.clock())
+
+    def read(conn: Connection, rows: list[Any]) -> tuple[Any, Any]:
+        return load_context(conn, rows, scorer.clock()), latest_scores(conn, [r.id for r in rows])
+
+    return run_batch(
+        engine or get_engine(),
+        lambda conn, lock: take_marked(conn, batch_size, lock=lock),
+        read,
+        lambda rows, context: rejudge(scorer, rows, *context),
+        lambda conn, judged: write(conn, judged, scorer.clock()),
+    )
 
 
 def retriage_pending(

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import Engine, case, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bounceback.db import get_engine, is_postgres
+from bounceback.db import get_engine
 from bounceback.lifecycle import log_activity
 from bounceback.tables import Score
 from bounceback.types import ActivityAction, MentionStatus, utcnow
 from sentiment.base import Classifier, Prediction, flag_policy_of
+from sentiment.batches import run_batch
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.embeddings import EmbedderUnavailable
 from sentiment.flag_policy import effective_threshold
@@ -333,24 +334,19 @@ def take_batch(conn: Connection, batch_size: int, *, lock: bool) -> list[Any]:
 
 def score_batch(scorer: Scorer, batch_size: int, engine: Engine | None = None) -> dict[str, int] | None:
     """Score one batch of ``new`` mentions; None when there was nothing to take."""
-    engine = engine or get_engine()
-    if is_postgres(engine):
-        with engine.begin() as conn:
-            rows = take_batch(conn, batch_size, lock=True)
-            if not rows:
-                return None
-            outcomes = scorer.decide(rows, load_context(conn, rows, scorer.clock()))
-            scorer.warm_embedder(outcomes)
-            return {"taken": len(rows), **scorer.write(conn, outcomes)}
-    with engine.execution_options(readonly=True).begin() as conn:
-        rows = take_batch(conn, batch_size, lock=False)
-        if not rows:
-            return None
-        ctx = load_context(conn, rows, scorer.clock())
-    outcomes = scorer.decide(rows, ctx)
-    scorer.warm_embedder(outcomes)  # before taking SQLite's write lock
-    with engine.begin() as conn:
-        return {"taken": len(rows), **scorer.write(conn, outcomes)}
+
+    def judge(rows: list[Any], ctx: BatchContext) -> list[Outcome]:
+        outcomes = scorer.decide(rows, ctx)
+        scorer.warm_embedder(outcomes)  # before taking SQLite's write lock
+        return outcomes
+
+    return run_batch(
+        engine or get_engine(),
+        lambda conn, lock: take_batch(conn, batch_size, lock=lock),
+        lambda conn, rows: load_context(conn, rows, scorer.clock()),
+        judge,
+        lambda conn, outcomes: {"taken": len(outcomes), **scorer.write(conn, outcomes)},
+    )
 
 
 def score_pending(

@@ -6,7 +6,7 @@ import pytest
 
 from sentiment.base import Prediction
 from sentiment.severity_words import BY_LANGUAGE, LANGUAGES, find, fold
-from sentiment.triage import triage
+from tests.sentiment.triaging import triage_at
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 POSITIVE = Prediction("positive", 0.97, {"negative": 0.01, "neutral": 0.02, "positive": 0.97})
@@ -14,18 +14,7 @@ NEUTRAL = Prediction("neutral", 0.8, {"negative": 0.12, "neutral": 0.8, "positiv
 
 
 def _triage(text, prediction=NEUTRAL, **kw):
-    args = dict(
-        rating=None,
-        threshold=0.6,
-        model="builtin",
-        viral_score=0.0,
-        accelerating=False,
-        reach=None,
-        published_at=NOW,
-        now=NOW,
-    )
-    args.update(kw)
-    return triage(text, prediction, **args)
+    return triage_at(NOW, text, prediction, **kw)
 
 
 def test_the_issues_two_sentences_are_critical_whatever_the_model_says():

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from sentiment.base import Prediction
-from sentiment.triage import negative_reasons, priority, relevance, severity_terms, triage
+from sentiment.triage import negative_reasons, priority, relevance, severity_terms
 from sentiment.virality import is_accelerating, usual_rate, virality
+from tests.sentiment.triaging import triage_at
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NEG = Prediction("negative", 0.91, {"negative": 0.91, "neutral": 0.06, "positive": 0.03})
@@ -13,18 +14,7 @@ NEUTRAL = Prediction("neutral", 0.8, {"negative": 0.1, "neutral": 0.8, "positive
 
 
 def _triage(text, prediction=NEG, **kw):
-    args = dict(
-        rating=None,
-        threshold=0.6,
-        model="builtin",
-        viral_score=0.0,
-        accelerating=False,
-        reach=None,
-        published_at=NOW,
-        now=NOW,
-    )
-    args.update(kw)
-    return triage(text, prediction, **args)
+    return triage_at(NOW, text, prediction, **kw)
 
 
 def test_likely_negative_is_flagged_with_model_and_p_negative():
