@@ -11,9 +11,12 @@ a mark a crawl renewed meanwhile, or a mention an agent changed, is left for the
 What changes: a ``scored`` mention that is now flagged goes on the queue (``flagged_at`` set, as any
 flag); one on the queue keeps its status and claim and gets its new severity, priority and reasons
 (engagement never takes it off the queue); resolved and dismissed ones keep everything but the
-spread figures. A change that matters (viral score by ``VIRAL_STEP`` or more, acceleration, severity,
-the flag) is logged as a ``retriaged`` activity and stamps ``retriaged_at``, which the alert
-evaluation reads. The mark is cleared either way.
+spread figures. A newly flagged mention the model read joins incident grouping, as in first scoring
+(the Scorer's own `sentiment.grouping`). A change that matters to a person (becoming accelerating or
+viral, the viral score moving by ``VIRAL_STEP`` or more either way, severity, the flag) is logged as a
+``retriaged`` activity and stamps ``retriaged_at``, which the alert evaluation reads; a purely
+downward change of spread (acceleration ending, a small drop) only updates the row, so a busy post's
+activity log is not flooded. The mark is cleared either way.
 """
 
 from __future__ import annotations
@@ -36,11 +39,12 @@ from sentiment.batches import run_batch
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.scoring import ACTOR, Outcome, Scorer
 from sentiment.textprep import EMPTY_TEXT, prepare
+from sentiment.triage import VIRAL_HIGH
 from sentiment.virality import virality
 
 log = logging.getLogger(__name__)
 SC = Score.__table__  # type: ignore[attr-defined]
-VIRAL_STEP = 0.1  # a smaller move of the viral score is not worth a line in the activity log
+VIRAL_STEP = 0.2  # a smaller move of the viral score (unless it crosses VIRAL_HIGH) is not worth a line
 COLUMNS = (
     *MENTION_COLUMNS,
     M.c.retriage_at,
@@ -50,6 +54,13 @@ COLUMNS = (
     M.c.language,
 )
 QUEUED = {s.value for s in ON_QUEUE}
+COUNTS = (
+    "retriaged",
+    "retriage_changed",
+    "retriage_flagged",
+    "retriage_skipped",
+    "retriage_incident_members",
+)
 FINAL = {s.value for s in CLOSED}
 
 
@@ -130,6 +141,13 @@ def rejudge(scorer: Scorer, rows: Sequence[Any], ctx: BatchContext, scores: dict
     return judged
 
 
+def judge(scorer: Scorer, rows: Sequence[Any], ctx: BatchContext, scores: dict[int, Any]) -> list[Rejudged]:
+    """`rejudge`, then the embedder loaded for the newly flagged, before SQLite's write lock."""
+    judged = rejudge(scorer, rows, ctx, scores)
+    scorer.warm_embedder([item.out for item in judged if item.flagged_now])
+    return judged
+
+
 def _values(row: Any, out: Outcome, now: datetime) -> Rejudged:
     """What to write for one re-judged mention, and the changes worth telling."""
     item = Rejudged(row, out)
@@ -151,10 +169,13 @@ def _values(row: Any, out: Outcome, now: datetime) -> Rejudged:
             if out.related_mention_id is not None:
                 values["related_mention_id"] = out.related_mention_id
     spread = []
-    if abs(out.viral_score - (row.viral_score or 0.0)) >= VIRAL_STEP:
-        spread.append(f"viral score {row.viral_score or 0.0:.2f} → {out.viral_score:.2f}")
-    if out.accelerating != bool(row.accelerating):
-        spread.append("accelerating" if out.accelerating else "no longer accelerating")
+    before = row.viral_score or 0.0
+    if abs(out.viral_score - before) >= VIRAL_STEP or before < VIRAL_HIGH <= out.viral_score:
+        spread.append(f"viral score {before:.2f} → {out.viral_score:.2f}")
+    if out.accelerating and not row.accelerating:
+        spread.append("accelerating")
+    elif spread and row.accelerating and not out.accelerating:  # told only beside a change that matters
+        spread.append("no longer accelerating")
     if spread:
         item.changes.append(", ".join(spread))
     if severity != row.severity and row.severity is not None:
@@ -164,9 +185,11 @@ def _values(row: Any, out: Outcome, now: datetime) -> Rejudged:
     return item
 
 
-def write(conn: Connection, judged: Sequence[Rejudged], now: datetime) -> dict[str, int]:
-    """Store the re-judged rows whose mark and status are as read; clear their marks; log the changes."""
-    counts = {"retriaged": 0, "retriage_changed": 0, "retriage_flagged": 0, "retriage_skipped": 0}
+def write(scorer: Scorer, conn: Connection, judged: Sequence[Rejudged], now: datetime) -> dict[str, int]:
+    """Store the re-judged rows whose mark and status are as read; clear their marks; log the changes;
+    newly flagged complaints join incident grouping."""
+    counts = dict.fromkeys(COUNTS, 0)
+    grouped: list[Outcome] = []
     for item in judged:
         row, values = item.row, dict(item.values)
         values["retriage_at"] = None
@@ -194,6 +217,7 @@ def write(conn: Connection, judged: Sequence[Rejudged], now: datetime) -> dict[s
         log_activity(conn, ActivityAction.retriaged, ACTOR, mention_id=row.id, note=note, details=details)
         if item.flagged_now:
             counts["retriage_flagged"] += 1
+            grouped.append(item.out)
             log_activity(
                 conn,
                 ActivityAction.flagged,
@@ -202,6 +226,7 @@ def write(conn: Connection, judged: Sequence[Rejudged], now: datetime) -> dict[s
                 note="; ".join(item.out.reasons)[:2000],
                 details={"severity": values.get("severity"), "retriage": True},
             )
+    counts["retriage_incident_members"] = scorer.group_incidents(conn, grouped, now)
     return counts
 
 
@@ -215,8 +240,8 @@ def retriage_batch(scorer: Scorer, batch_size: int, engine: Engine | None = None
         engine or get_engine(),
         lambda conn, lock: take_marked(conn, batch_size, lock=lock),
         read,
-        lambda rows, context: rejudge(scorer, rows, *context),
-        lambda conn, judged: write(conn, judged, scorer.clock()),
+        lambda rows, context: judge(scorer, rows, *context),
+        lambda conn, judged: write(scorer, conn, judged, scorer.clock()),
     )
 
 
@@ -227,7 +252,7 @@ def retriage_pending(
 
     A batch whose every row was skipped (marks renewed meanwhile) ends the pass: the next one retries.
     """
-    totals = {"retriaged": 0, "retriage_changed": 0, "retriage_flagged": 0, "retriage_skipped": 0}
+    totals = dict.fromkeys(COUNTS, 0)
     batches = 0
     while max_batches is None or batches < max_batches:
         counts = retriage_batch(scorer, batch_size, engine)

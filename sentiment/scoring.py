@@ -23,9 +23,9 @@ from bounceback.types import ActivityAction, MentionStatus, utcnow
 from sentiment.base import Classifier, Prediction, flag_policy_of
 from sentiment.batches import run_batch
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
-from sentiment.embeddings import EmbedderUnavailable
 from sentiment.flag_policy import effective_threshold
-from sentiment.incidents import Complaint, Embedder, assign
+from sentiment.grouping import IncidentGrouping
+from sentiment.incidents import Embedder
 from sentiment.language import detect, is_english
 from sentiment.textprep import EMPTY_TEXT, prepare
 from sentiment.triage import Verdict, triage
@@ -61,7 +61,7 @@ class Outcome:
 
 
 @dataclass
-class Scorer:
+class Scorer(IncidentGrouping):
     """Scores batches with ``classifier`` (and ``multilingual`` for other languages, when configured).
 
     A classifier with a flag policy flags at the P(negative) its curve gives for ``recall_target``;
@@ -192,11 +192,12 @@ class Scorer:
             ("scored", "flagged", "parked", "unsupported_language", "rating_only", "skipped"), 0
         )
         now = self.clock()
-        complaints: list[Complaint] = []
+        written: list[Outcome] = []
         for out in outcomes:
             if not self._write_one(conn, out, now, rescore):
                 counts["skipped"] += 1
                 continue
+            written.append(out)
             if out.status == MentionStatus.parked.value:
                 counts["parked"] += 1
             elif out.rating_only:
@@ -207,9 +208,7 @@ class Scorer:
                 counts["scored"] += 1
             if out.verdict is not None and out.verdict.flagged:
                 counts["flagged"] += 1
-                if not rescore and out.prediction is not None:  # flagged text the model read: a complaint
-                    complaints.append(Complaint(out.mention_id, out.text, out.verdict.severity))
-        counts["incident_members"] = self._incidents(conn, complaints, now)
+        counts["incident_members"] = 0 if rescore else self.group_incidents(conn, written, now)
         return counts
 
     def _write_one(self, conn: Connection, out: Outcome, now: datetime, rescore: bool) -> bool:
@@ -294,30 +293,6 @@ class Scorer:
                 details={"related_mention_id": out.mention_id},
             )
         return True
-
-    def warm_embedder(self, outcomes: Sequence[Outcome]) -> None:
-        """Load (or export) the embedding model now, outside the write transaction, if it will be needed."""
-        texts = [o.text for o in outcomes if o.verdict is not None and o.verdict.flagged][:1]
-        if self.embedder is None or not texts:
-            return
-        try:
-            self.embedder(texts)  # one text is enough to load it
-        except EmbedderUnavailable as exc:
-            log.error("incident grouping is off: %s", exc)
-            self.embedder = None
-
-    def _incidents(self, conn: Connection, complaints: list[Complaint], now: datetime) -> int:
-        if not complaints or self.embedder is None:
-            return 0
-        try:
-            placed = assign(conn, complaints, self.embedder, now)
-        except EmbedderUnavailable as exc:  # raised before anything is written: the scores still land
-            log.error("incident grouping is off: %s", exc)
-            self.embedder = None
-            return 0
-        for mention_id, incident_id in placed.items():
-            conn.execute(update(M).where(M.c.id == mention_id).values(incident_id=incident_id))
-        return len(placed)
 
 
 def take_batch(conn: Connection, batch_size: int, *, lock: bool) -> list[Any]:
