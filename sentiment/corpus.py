@@ -12,6 +12,7 @@ from sentiment.labels import LABEL_TO_ID
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"
 BRAND_CARE = Path(__file__).resolve().parent / "data" / "brand_care.jsonl"
+BRAND_CARE_MORE = Path(__file__).resolve().parent / "data" / "brand_care_more.jsonl"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sentiment.corpus import BRAND_CARE, SHARED_DATA
+from sentiment.corpus import BRAND_CARE, BRAND_CARE_MORE, SHARED_DATA
 from sentiment.labels import LABEL_TO_ID, LABELS
 
 EMBEDDING_KEY = "embeddings.word_embeddings.weight"
@@ -37,7 +37,7 @@ def pack(bundle: Path) -> None:
         "vocab.txt",
     ):
         shutil.copyfile(base / name, bundle / "base" / name)
-    train = read_jsonl(SHARED_DATA / "train.jsonl") + read_jsonl(BRAND_CARE)
+    train = read_jsonl(SHARED_DATA / "train.jsonl") + read_jsonl(BRAND_CARE) + read_jsonl(BRAND_CARE_MORE)
     dev = read_jsonl(SHARED_DATA / "dev.jsonl")
     checks = selection_checks()
     (bundle / "checks").mkdir(exist_ok=True)

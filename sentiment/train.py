@@ -27,6 +27,7 @@ import numpy as np
 
 from sentiment.corpus import (
     BRAND_CARE,
+    BRAND_CARE_MORE,
     SHARED_DATA,
     Example,
     label_counts,
@@ -44,7 +45,9 @@ MODEL_DIR = Path(__file__).resolve().parent / "model"
 class TrainConfig:
     """Everything that decides the trained weights (recorded in the model card)."""
 
-    train: list[str] = field(default_factory=lambda: [str(SHARED_DATA / "train.jsonl"), str(BRAND_CARE)])
+    train: list[str] = field(
+        default_factory=lambda: [str(SHARED_DATA / "train.jsonl"), str(BRAND_CARE), str(BRAND_CARE_MORE)]
+    )
     dev: str = str(SHARED_DATA / "dev.jsonl")
     out: str = str(MODEL_DIR)
     checkpoint: str | None = None
