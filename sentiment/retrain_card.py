@@ -55,7 +55,7 @@ def render_card(
     check_files: list[str],
 ) -> str:
     """MODEL_CARD.md: the data (with the number of corrections), the settings and the comparison."""
-    from sentiment.retrain import MIN_CHECK_ROWS, RECALL_SLACK, describe_counts, format_comparison
+    from sentiment.retrain import AP_SLACK, MIN_CHECK_ROWS, describe_counts, format_comparison
 
     comparison, corrections, summary = result.comparison, result.corrections, result.summary
     counts: dict[str, int] = summary.get("training_counts_by_source", {})
@@ -97,9 +97,9 @@ learning rate {options.learning_rate}, {options.threads} CPU threads, max steps 
 ## Comparison with the model it replaced ({before.label}), on the same held-out rows
 Checks: the held-out corrections and {checks} (English rows only). The decision reads the mean over the
 checks of at least {MIN_CHECK_ROWS} rows: a candidate is installed when its macro-F1 is higher and its
-negative recall is at most {RECALL_SLACK} lower. Negative recall and precision are those of flagging, at
-each model's own P(negative) threshold: {comparison.candidate.threshold:.2f} for this model,
-{comparison.installed.threshold:.2f} for {before.label}.
+negative average precision is at most {AP_SLACK} lower. Negative recall and precision (shown, not
+decided on) are those of flagging, at each model's own P(negative) threshold:
+{comparison.candidate.threshold:.2f} for this model, {comparison.installed.threshold:.2f} for {before.label}.
 
 {format_comparison(comparison)}
 

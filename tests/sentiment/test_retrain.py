@@ -17,7 +17,7 @@ from bounceback.types import utcnow
 from sentiment.corpus import SHARED_DATA, read_jsonl
 from sentiment.corrections import read_corrections
 from sentiment.model_store import ModelStore, load_active
-from sentiment.retrain import RECALL_SLACK, CheckResult, Comparison, Figures, decide
+from sentiment.retrain import AP_SLACK, CheckResult, Comparison, Figures, decide
 from sentiment.train import TrainConfig, train
 from tests.factories import make_mention
 
@@ -133,17 +133,21 @@ def test_retrain_installs_a_better_model_under_a_new_revision(engine, weak_model
     assert store.active_name() == weak.name
 
 
-def _comparison(new_f1, new_recall, old_f1=0.6, old_recall=0.8):
-    new = Figures(100, 0.7, new_f1, new_recall, 0.7, new_recall, 0.3)
-    old = Figures(100, 0.7, old_f1, old_recall, 0.7, old_recall, 0.5)
+def _comparison(new_f1, new_ap, old_f1=0.6, old_ap=0.8):
+    new = Figures(100, 0.7, new_f1, 0.99, 0.5, 0.7, 0.1, new_ap)  # flags more: recall is not decisive
+    old = Figures(100, 0.7, old_f1, 0.9, 0.7, 0.7, 0.5, old_ap)
     return Comparison([CheckResult("check", new, old, True)], new, old)
 
 
-def test_decision_needs_better_macro_f1_without_losing_complaints():
+def test_decision_needs_better_macro_f1_without_ranking_complaints_worse():
     assert decide(_comparison(0.62, 0.8)).install
-    assert decide(_comparison(0.62, 0.8 - RECALL_SLACK / 2)).install
+    assert decide(_comparison(0.62, 0.8 - AP_SLACK / 2)).install
     refused = decide(_comparison(0.62, 0.7))
-    assert not refused.install and "would fall from 0.800 to 0.700" in refused.reason
+    assert (
+        not refused.install
+        and "would fall from 0.800 to 0.700" in refused.reason
+        and "average precision" in refused.reason
+    )
     assert not decide(_comparison(0.6, 0.9)).install  # equal macro-F1 is not better
     assert "not above" in decide(_comparison(0.5, 0.95)).reason
     forced = decide(_comparison(0.5, 0.95), force=True)
