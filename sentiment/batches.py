@@ -36,3 +36,24 @@ def run_batch(
     judged = judge(rows, context)
     with engine.begin() as conn:
         return write(conn, judged)
+
+
+def drain(
+    one_batch: Callable[[], dict[str, int] | None],
+    totals: dict[str, int],
+    max_batches: int | None = None,
+    idle: Callable[[dict[str, int]], bool] = lambda counts: False,
+) -> dict[str, int]:
+    """Run ``one_batch`` until it finds nothing, ``idle(counts)`` says a batch did nothing, or
+    ``max_batches``; ``totals`` gains each batch's counts and is returned."""
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        counts = one_batch()
+        if counts is None:
+            break
+        batches += 1
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+        if idle(counts):
+            break
+    return totals

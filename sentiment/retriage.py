@@ -35,7 +35,7 @@ from bounceback.lifecycle import log_activity
 from bounceback.tables import Score
 from bounceback.types import CLOSED, ON_QUEUE, ActivityAction, MentionStatus
 from sentiment.base import Prediction
-from sentiment.batches import run_batch
+from sentiment.batches import drain, run_batch
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.scoring import ACTOR, Outcome, Scorer
 from sentiment.textprep import EMPTY_TEXT, prepare
@@ -252,15 +252,9 @@ def retriage_pending(
 
     A batch whose every row was skipped (marks renewed meanwhile) ends the pass: the next one retries.
     """
-    totals = dict.fromkeys(COUNTS, 0)
-    batches = 0
-    while max_batches is None or batches < max_batches:
-        counts = retriage_batch(scorer, batch_size, engine)
-        if counts is None:
-            break
-        batches += 1
-        for key, value in counts.items():
-            totals[key] += value
-        if counts["retriaged"] == 0:
-            break
-    return totals
+    return drain(
+        lambda: retriage_batch(scorer, batch_size, engine),
+        dict.fromkeys(COUNTS, 0),
+        max_batches,
+        idle=lambda counts: counts["retriaged"] == 0,
+    )

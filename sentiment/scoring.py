@@ -21,7 +21,7 @@ from bounceback.lifecycle import log_activity
 from bounceback.tables import Score
 from bounceback.types import ActivityAction, MentionStatus, utcnow
 from sentiment.base import Classifier, Prediction, flag_policy_of
-from sentiment.batches import run_batch
+from sentiment.batches import drain, run_batch
 from sentiment.context import MENTION_COLUMNS, BatchContext, M, load_context
 from sentiment.flag_policy import effective_threshold
 from sentiment.grouping import IncidentGrouping
@@ -340,14 +340,7 @@ def score_pending(
         "skipped": 0,
         "incident_members": 0,
     }
-    batches = 0
-    while max_batches is None or batches < max_batches:
-        counts = score_batch(scorer, batch_size, engine)
-        if counts is None:
-            break
-        batches += 1
-        for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
+    drain(lambda: score_batch(scorer, batch_size, engine), totals, max_batches)
     totals |= retriage_pending(scorer, batch_size=batch_size, max_batches=max_batches, engine=engine)
     return totals
 

@@ -15,15 +15,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from bounceback.db import session
-from bounceback.settings import Settings, get_settings
+from bounceback.settings import Settings
 from bounceback.tables import Mention, Score
 from bounceback.watches import add_watch
 from sentiment.builtin import MODEL_DIR, BuiltinClassifier
 from sentiment.evaluate import evaluate, format_flag
 from sentiment.flag_policy import CurvePoint, FlagPolicy, policy_to_meta
-from sentiment.service import run_score_job
 from sentiment.vader import VaderClassifier
 from tests.factories import make_mention
+from tests.sentiment.scorejob import score_job
 
 LATE = "the parcel came a day late"  # no rating, no severity words: only the model can flag it
 
@@ -31,14 +31,6 @@ LATE = "the parcel came a day late"  # no rating, no severity words: only the mo
 def _mentions(engine):
     with session(engine, readonly=True) as sess:
         return {m.id: m for m in sess.execute(select(Mention)).scalars()}
-
-
-def _score_job(monkeypatch, **env):
-    monkeypatch.delenv("BOUNCEBACK_MULTILINGUAL_MODEL", raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return run_score_job()
 
 
 def _model_dir(path, policy):
@@ -76,7 +68,7 @@ def test_severity_words_flag_a_mention_the_model_does_not_call_negative(engine, 
     ).id
     praise = make_mention(engine, status="new", text="This new feature is fire 🔥 love it").id
 
-    counts = _score_job(monkeypatch)
+    counts = score_job(monkeypatch)
 
     assert counts["taken"] == 3 and counts["flagged"] == 2
     by_id = _mentions(engine)
@@ -107,7 +99,7 @@ def test_german_two_star_review_is_flagged_with_german_severity_and_its_watch_ma
         text="ZapMobile: hervorragender Service, alles kam pünktlich und gut verpackt an.",
     ).id
 
-    counts = _score_job(monkeypatch)
+    counts = score_job(monkeypatch)
 
     assert counts["unsupported_language"] == 2 and counts["flagged"] == 2
     by_id = _mentions(engine)
@@ -134,7 +126,7 @@ def test_french_review_with_lawyer_and_refund_words_gets_its_severity(engine, mo
         status="new",
         text="Commande jamais livrée. Je veux un remboursement, sinon mon avocat s'en occupera.",
     ).id
-    _score_job(monkeypatch)
+    score_job(monkeypatch)
     french = _mentions(engine)[review]
     assert french.language == "fr" and french.status == "open"
     assert french.severity == "critical" and french.priority >= 150
@@ -143,7 +135,7 @@ def test_french_review_with_lawyer_and_refund_words_gets_its_severity(engine, mo
 
 def test_star_rating_alone_flags_a_review_without_words(engine, monkeypatch):
     stars = make_mention(engine, status="new", text="", rating=1).id
-    _score_job(monkeypatch)
+    score_job(monkeypatch)
     mention = _mentions(engine)[stars]
     assert mention.status == "open" and mention.severity == "medium"
     assert "rating 1 of 5 (≤ 3 counts as a complaint)" in mention.flag_reasons
@@ -153,7 +145,7 @@ def test_a_model_with_a_flag_policy_flags_at_its_threshold(engine, monkeypatch, 
     path, p, gap = policy_dir
     late = make_mention(engine, status="new", text=LATE).id
 
-    _score_job(monkeypatch, BOUNCEBACK_MODEL_PATH=str(path))
+    score_job(monkeypatch, BOUNCEBACK_MODEL_PATH=str(path))
 
     mention = _mentions(engine)[late]
     assert mention.status == "open"
@@ -168,7 +160,7 @@ def test_the_operators_recall_target_moves_the_threshold(engine, monkeypatch, po
     path, _, _ = policy_dir
     late = make_mention(engine, status="new", text=LATE).id
 
-    counts = _score_job(monkeypatch, BOUNCEBACK_MODEL_PATH=str(path), BOUNCEBACK_FLAG_RECALL_TARGET="0.5")
+    counts = score_job(monkeypatch, BOUNCEBACK_MODEL_PATH=str(path), BOUNCEBACK_FLAG_RECALL_TARGET="0.5")
 
     assert counts["scored"] == 1 and counts["flagged"] == 0
     assert _mentions(engine)[late].status == "scored", "0.5 recall asks for the higher threshold"

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bounceback.db import session
-from bounceback.settings import get_settings
 from bounceback.tables import Activity, Mention, Score
-from sentiment.service import run_score_job
 from tests.factories import make_mention
 from tests.sentiment.conftest import TINY_LABEL_MAP
+from tests.sentiment.scorejob import score_job
 
 GERMAN = "Der Kundenservice ist eine Katastrophe, ich will sofort mein Geld zurück!"
 FRENCH = "Le service client ne répond jamais et je veux être remboursé tout de suite."
@@ -35,16 +34,8 @@ def mentions(engine):
     }
 
 
-def _score_job(monkeypatch, **env):
-    monkeypatch.delenv("BOUNCEBACK_MULTILINGUAL_MODEL", raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return run_score_job()
-
-
 def test_configured_multilingual_model_scores_other_languages(engine, mentions, tiny_model_dir, monkeypatch):
-    counts = _score_job(
+    counts = score_job(
         monkeypatch,
         BOUNCEBACK_MULTILINGUAL_MODEL=str(tiny_model_dir),
         BOUNCEBACK_HF_LABEL_MAP=json.dumps(TINY_LABEL_MAP),
@@ -65,7 +56,7 @@ def test_configured_multilingual_model_scores_other_languages(engine, mentions, 
 
 
 def test_without_a_multilingual_model_other_languages_are_flagged_for_a_person(engine, mentions, monkeypatch):
-    counts = _score_job(monkeypatch)
+    counts = score_job(monkeypatch)
 
     assert counts["taken"] == 3 and counts["scored"] == 1 and counts["unsupported_language"] == 2
     assert {s.mention_id for s in _rows(engine, Score)} == {mentions["en"]}, (
