@@ -279,7 +279,7 @@ class Activity(SQLModel, table=True):
 
 
 class Correction(SQLModel, table=True):
-    """A person's relabel of a mention ("not negative", "not about us"), kept for the next training run."""
+    """A person's relabel of a mention; `bounceback model retrain` trains on the sentiment labels."""
 
     id: int | None = Field(default=None, primary_key=True)
     mention_id: int = Field(foreign_key="mention.id", index=True)
