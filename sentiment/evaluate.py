@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bounceback.settings import get_settings
 from sentiment.base import Classifier, flag_policy_of
-from sentiment.corpus import read_jsonl
+from sentiment.corpus import Example, read_jsonl
 from sentiment.flag_policy import effective_threshold
 from sentiment.metrics import Report, score
 from sentiment.registry import BACKENDS, build
@@ -66,6 +66,31 @@ class Evaluation:
     seconds: float
     report: Report
     flag: FlagCheck | None = None
+    threshold: float = DEFAULT_THRESHOLD  # the P(negative) flag threshold used, with or without complaints
+    negative_ap: float = 0.0  # average precision of P(negative) for the negative rows (threshold-free)
+
+
+def evaluate_rows(
+    classifier: Classifier,
+    rows: Sequence[Example],
+    *,
+    recall_target: float = DEFAULT_RECALL_TARGET,
+    fallback_threshold: float = DEFAULT_THRESHOLD,
+) -> Evaluation:
+    """Classify ``rows``, score the labels, the flag threshold triage would use and P(negative)'s ranking."""
+    from sentiment.checks import average_precision
+
+    started = time.monotonic()
+    predictions = classifier.classify([r.text for r in rows])
+    seconds = time.monotonic() - started
+    report = score([r.label for r in rows], [p.label for p in predictions])
+    policy = flag_policy_of(classifier)
+    threshold = effective_threshold(policy, recall_target, fallback_threshold)
+    is_negative = [r.label == "negative" for r in rows]
+    p_neg = [p_negative(p) or 0.0 for p in predictions]
+    flag = flag_check(is_negative, p_neg, threshold, recall_target if policy is not None else None)
+    ap = average_precision(is_negative, p_neg)
+    return Evaluation(classifier.name, classifier.revision, seconds, report, flag, threshold, ap)
 
 
 def evaluate(
@@ -76,21 +101,9 @@ def evaluate(
     recall_target: float = DEFAULT_RECALL_TARGET,
     fallback_threshold: float = DEFAULT_THRESHOLD,
 ) -> Evaluation:
-    """Classify every row of ``path``, score the labels and the flag threshold triage would use."""
+    """`evaluate_rows` over the rows of ``path``."""
     rows = read_jsonl(path, limit)
-    started = time.monotonic()
-    predictions = classifier.classify([r.text for r in rows])
-    seconds = time.monotonic() - started
-    report = score([r.label for r in rows], [p.label for p in predictions])
-    policy = flag_policy_of(classifier)
-    threshold = effective_threshold(policy, recall_target, fallback_threshold)
-    flag = flag_check(
-        [r.label == "negative" for r in rows],
-        [p_negative(p) or 0.0 for p in predictions],
-        threshold,
-        recall_target if policy is not None else None,
-    )
-    return Evaluation(classifier.name, classifier.revision, seconds, report, flag)
+    return evaluate_rows(classifier, rows, recall_target=recall_target, fallback_threshold=fallback_threshold)
 
 
 def format_flag(ev: Evaluation) -> str:

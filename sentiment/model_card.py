@@ -12,8 +12,8 @@ from typing import Any
 
 from sentiment.builtin import MODEL_DIR, BuiltinClassifier
 from sentiment.corpus import SHARED_DATA
+from sentiment.evaluate import evaluate_rows
 from sentiment.flag_policy import FlagPolicy, policy_from_meta, threshold_for
-from sentiment.metrics import score
 from sentiment.vader import VaderClassifier
 
 DATA_TABLE = "\n".join(
@@ -66,9 +66,6 @@ def _check_rows() -> dict[str, Any]:
 
 
 def _evaluations(classifier: Any, checks: dict[str, Any]) -> str:
-    from sentiment.evaluate import DEFAULT_RECALL_TARGET, DEFAULT_THRESHOLD, flag_check
-    from sentiment.flag_policy import effective_threshold
-
     lines = [
         "| check | n | model | accuracy | macro-F1 | neg. precision | neg. recall | flag policy recall | "
         "flag policy precision | flagged |",
@@ -77,13 +74,8 @@ def _evaluations(classifier: Any, checks: dict[str, Any]) -> str:
     vader = VaderClassifier()
     for name, rows in checks.items():
         for model in (classifier, vader):
-            predictions = model.classify([r.text for r in rows])
-            report = score([r.label for r in rows], [p.label for p in predictions])
-            policy = getattr(model, "flag_policy", None)
-            threshold = effective_threshold(policy, DEFAULT_RECALL_TARGET, DEFAULT_THRESHOLD)
-            is_negative = [r.label == "negative" for r in rows]
-            p_neg = [p.probabilities.get("negative", 0.0) for p in predictions]
-            flags = flag_check(is_negative, p_neg, threshold, DEFAULT_RECALL_TARGET)
+            ev = evaluate_rows(model, rows)
+            report, flags = ev.report, ev.flag
             if flags is None:
                 continue
             neg = report.per_class["negative"]

@@ -30,17 +30,14 @@ from sqlalchemy import Engine
 from bounceback.errors import InvalidInput
 from bounceback.settings import Settings
 from bounceback.types import utcnow
-from sentiment.base import Classifier, ModelUnavailable, flag_policy_of
+from sentiment.base import Classifier, ModelUnavailable
 from sentiment.builtin import BuiltinClassifier
-from sentiment.checks import average_precision
 from sentiment.corpus import SHARED_DATA, Example, read_jsonl
 from sentiment.corrections import CorrectionSet, read_corrections
-from sentiment.evaluate import FlagCheck, flag_check
-from sentiment.flag_policy import effective_threshold
+from sentiment.evaluate import FlagCheck, evaluate_rows
 from sentiment.language import detect, is_english
-from sentiment.metrics import Report, score
+from sentiment.metrics import Report
 from sentiment.model_store import Entry, ModelStore
-from sentiment.triage import p_negative
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 AP_SLACK = 0.01
@@ -110,14 +107,9 @@ class Figures:
 
     @classmethod
     def measure(cls, model: Classifier, rows: Sequence[Example], target: float, fallback: float) -> Figures:
-        """Classify ``rows`` and score labels and flags (see `sentiment.evaluate`)."""
-        predictions = model.classify([r.text for r in rows])
-        report = score([r.label for r in rows], [p.label for p in predictions])
-        threshold = effective_threshold(flag_policy_of(model), target, fallback)
-        is_negative = [r.label == "negative" for r in rows]
-        p_neg = [p_negative(p) or 0.0 for p in predictions]
-        flag = flag_check(is_negative, p_neg, threshold, None)
-        return cls.of(report, flag, threshold, average_precision(is_negative, p_neg))
+        """Classify ``rows`` and score labels and flags (`sentiment.evaluate.evaluate_rows`)."""
+        ev = evaluate_rows(model, rows, recall_target=target, fallback_threshold=fallback)
+        return cls.of(ev.report, ev.flag, ev.threshold, ev.negative_ap)
 
 
 @dataclass(frozen=True)
