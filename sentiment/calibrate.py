@@ -51,13 +51,12 @@ def calibrate(model_dir: Path, recall_target: float = 0.9) -> FlagPolicy:
         )
     meta_path = model_dir / "bounceback_model.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta.pop("flag_policy", None)  # measure the raw model (temperature 1)
-    meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
     classifier = BuiltinClassifier(model_dir)
     predictions = classifier.classify([r.text for r in rows])
     labels = list(classifier.labels)
     probs = np.array([[p.probabilities[label] for label in labels] for p in predictions], dtype=np.float64)
-    log_probs = np.log(np.clip(probs, 1e-12, 1.0))
+    # the raw model's logits (up to a per-row constant): undo the temperature a previous policy applied
+    log_probs = np.log(np.clip(probs, 1e-12, 1.0)) * classifier.temperature
     gold = np.array([labels.index(r.label) for r in rows])
     temperature = fit_temperature(log_probs, gold)
     scaled = np.exp(log_probs / temperature)

@@ -92,3 +92,18 @@ def test_fit_temperature_recovers_the_temperature_that_made_the_labels():
     assert abs(fit_temperature(logits, gold) - true_t) <= 0.2
     sharp = logits.argmax(axis=1)  # labels that always follow the logits: sharpen (T < 1)
     assert fit_temperature(logits, sharp) < 1.0
+
+
+def test_calibrating_a_calibrated_model_gives_the_same_policy(tmp_path):
+    import shutil
+
+    from sentiment.builtin import MODEL_DIR, BuiltinClassifier
+    from sentiment.calibrate import calibrate
+
+    model = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, model)
+    packaged = BuiltinClassifier(MODEL_DIR).flag_policy
+    assert packaged is not None and packaged.temperature != 1.0
+    again = calibrate(model, packaged.recall_target)  # measured through the packaged temperature
+    assert again.temperature == packaged.temperature and again.threshold == packaged.threshold
+    assert BuiltinClassifier(model).flag_policy == again
