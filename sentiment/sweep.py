@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from sentiment.checks import selection_figures, selection_score
-from sentiment.corpus import Example, length_grouped_batches, sorted_batches
+from sentiment.corpus import Example, length_grouped_batches
 from sentiment.labels import LABEL_TO_ID, LABELS
 from sentiment.sweep_bundle import EMBEDDING_KEY, pack, unpack
+from sentiment.train import _pad, predict_probabilities
 
 PART_BYTES = 15_000_000
 SETTINGS: list[dict[str, Any]] = [
@@ -118,29 +119,13 @@ class Runner:
         return model.to(self.device)
 
     def _pad(self, ids: list[list[int]]) -> tuple[Any, Any]:
-        torch = self.torch
-        width = max(len(x) for x in ids)
-        input_ids = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(ids), width), dtype=torch.long)
-        for row, seq in enumerate(ids):
-            input_ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1
-        return input_ids.to(self.device), mask.to(self.device)
+        return _pad(ids, self.pad_id, self.device)
 
     def probabilities(self, model: Any, rows: Sequence[Example]) -> list[list[float]]:
         """Softmax probabilities per row (eval mode)."""
-        torch = self.torch
-        encoded = self.encode([r.text for r in rows])
-        out: list[list[float]] = [[]] * len(encoded)
-        model.eval()
-        with torch.inference_mode():
-            for batch in sorted_batches([len(x) for x in encoded], 256):
-                ids, mask = self._pad([encoded[i] for i in batch])
-                probs = torch.softmax(model(input_ids=ids, attention_mask=mask).logits.float(), dim=-1)
-                for i, p in zip(batch, probs.tolist(), strict=True):
-                    out[i] = p
-        model.train()
-        return out
+        return predict_probabilities(
+            model, self.encode([r.text for r in rows]), self.pad_id, 256, self.device
+        )
 
     def judge(self, model: Any, with_dev: bool = False) -> dict[str, dict[str, float]]:
         """Selection figures on every check (and the dev split when asked)."""

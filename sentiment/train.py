@@ -96,7 +96,8 @@ def _encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[
     return [list(ids) for ids in encoded["input_ids"]]
 
 
-def _pad(ids: list[list[int]], pad_id: int) -> tuple[Any, Any]:
+def _pad(ids: list[list[int]], pad_id: int, device: str = "cpu") -> tuple[Any, Any]:
+    """Right-padded ids and their attention mask, on ``device``."""
     import torch
 
     width = max(len(x) for x in ids)
@@ -105,11 +106,11 @@ def _pad(ids: list[list[int]], pad_id: int) -> tuple[Any, Any]:
     for row, seq in enumerate(ids):
         input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
         mask[row, : len(seq)] = 1
-    return input_ids, mask
+    return input_ids.to(device), mask.to(device)
 
 
 def predict_probabilities(
-    model: Any, encoded: list[list[int]], pad_id: int, batch_size: int = 128
+    model: Any, encoded: list[list[int]], pad_id: int, batch_size: int = 128, device: str = "cpu"
 ) -> list[list[float]]:
     """Softmax probabilities of every encoded text with the torch model (eval mode, no grad)."""
     import torch
@@ -118,8 +119,9 @@ def predict_probabilities(
     out: list[list[float]] = [[] for _ in encoded]
     with torch.inference_mode():
         for batch in sorted_batches([len(x) for x in encoded], batch_size):
-            input_ids, mask = _pad([encoded[i] for i in batch], pad_id)
-            probs = torch.softmax(model(input_ids=input_ids, attention_mask=mask).logits, dim=-1)
+            input_ids, mask = _pad([encoded[i] for i in batch], pad_id, device)
+            logits = model(input_ids=input_ids, attention_mask=mask).logits
+            probs = torch.softmax(logits.float(), dim=-1)
             for i, row in zip(batch, probs.tolist(), strict=True):
                 out[i] = row
     model.train()
